@@ -1,0 +1,65 @@
+"""`ssid-rollout demo`: the whole life cycle against the built-in lab, in one process.
+
+It starts the simulated fleet of the inventory on ephemeral 127.0.0.x ports, uses
+obviously fake credentials and RADIUS keys, and runs check, plan, push, verify, a second
+(idempotent) plan and the rollback of the push.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+LAB_USER = "netops"
+LAB_PASSWORD = "lab-pass-fake"
+
+
+def demo_env(devices: dict[str, object]) -> dict[str, str]:
+    """Fake credentials and one fake RADIUS key per BRAS, as the contract's variables."""
+    env = {"SSID_ROLLOUT_USERNAME": LAB_USER, "SSID_ROLLOUT_PASSWORD": LAB_PASSWORD}
+    for n, name in enumerate(sorted(devices), 1):
+        env["SSID_ROLLOUT_RADIUS_KEY_" + re.sub(r"[^A-Z0-9]", "_", name.upper())] = f"fake-demo-key-{n}"
+    return env
+
+
+def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
+    from .inventory import load_devices, special_sites
+    from .lab.fleet import Lab
+    from .report import print_report
+    from .rollout import Options, Rollout
+    from .spec import load_spec
+
+    console = Console(highlight=False)
+    devices = load_devices(inventory, load_spec(playbook))
+    os.environ.update(demo_env({n: d for n, d in devices.items() if d.role == "bras"}))
+    work = Path(tempfile.mkdtemp(prefix="ssid-rollout-demo-"))
+    with Lab(inventory, username=LAB_USER, password=LAB_PASSWORD, port=0, max_seconds=600) as lab:
+        inv = lab.write_inventory(work / "inventory")
+        console.rule(f"lab: {len(lab.devices)} simulated devices on 127.0.0.x")
+        options = Options(
+            change_id="DEMO-0001",
+            runs_dir=runs_dir or work / "runs",
+            approve_sites=tuple(special_sites(inventory)),
+        )
+        steps = [("check", lambda r: r.check()), ("plan", lambda r: r.plan()), ("push", lambda r: r.push()),
+                 ("verify", lambda r: r.verify()), ("plan again (nothing to do)", lambda r: r.plan())]
+        pushed = None
+        codes = []
+        for title, step in steps:
+            console.rule(title)
+            report = step(Rollout(inv, playbook, options))
+            print_report(report, console)
+            codes.append(report.exit_code)
+            pushed = report if report.command == "push" else pushed
+        if pushed and pushed.run_dir:
+            console.rule(f"rollback of {pushed.run_dir}")
+            report = Rollout(inv, playbook, Options(change_id="DEMO-0001-RB", runs_dir=options.runs_dir,
+                                                     partial_site=True)).rollback(Path(pushed.run_dir))
+            print_report(report, console)
+            codes.append(report.exit_code)
+    console.print(f"demo artifacts: {options.runs_dir}")
+    return max(codes)

@@ -1,0 +1,519 @@
+"""The Python API: `Rollout(inventory, playbook).check()/plan()/push()/verify()/rollback()`.
+
+The engine decides which hosts and sites each stage gets (switch -> BRAS -> AC, sites in
+waves, a failure budget between waves) and runs one `nr.run` per stage; the device work is
+in `tasks`. The CLI is a thin layer over this class.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .model import SHARED, STAGE_ORDER, Device, Section
+
+ON_FAILURE = ("rollback-site", "keep")
+
+
+@dataclass
+class Options:
+    """Everything the CLI can set; the same names as its options."""
+
+    hosts: Sequence[str] = ()
+    groups: Sequence[str] = ()
+    sites: Sequence[str] = ()
+    departments: Sequence[str] = ()
+    workers: int = 20
+    shared_radius_key: bool = False
+    rotate_key: bool = False
+    runs_dir: Path | None = None
+    change_id: str | None = None
+    on_failure: str = "rollback-site"
+    wave_size: int | None = None
+    canary: int | None = None
+    max_fail_percent: float = 20.0
+    trial_seconds: int = 300
+    allow_unsaved: bool = False
+    partial_site: bool = False
+    approve_sites: Sequence[str] = ()
+    timeout: float = 60.0
+
+
+@dataclass
+class Report:
+    """What a command found or did; `to_dict()` is the JSON report's documented shape."""
+
+    command: str
+    exit_code: int = 0
+    run_dir: str | None = None
+    change_id: str | None = None
+    sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "exit_code": self.exit_code,
+            "run_dir": self.run_dir,
+            "change_id": self.change_id,
+            "sites": self.sites,
+            "hosts": self.hosts,
+            "warnings": self.warnings,
+        }
+
+
+class Rollout:
+    """One service, one inventory, one selection of hosts and sites."""
+
+    def __init__(self, inventory: Path, playbook: Path, options: Options | None = None) -> None:
+        from .inventory import load_devices, select, special_sites
+        from .secrets import Masker, resolve_credentials, resolve_radius_keys
+        from .spec import load_spec
+
+        self.inventory = Path(inventory)
+        self.options = options or Options()
+        o = self.options
+        if o.on_failure not in ON_FAILURE:
+            raise InputError("--on-failure", f"{o.on_failure!r} is not one of {', '.join(ON_FAILURE)}")
+        if o.workers < 1 or o.workers > 500:
+            raise InputError("--workers", "must be between 1 and 500")
+        self.spec = load_spec(Path(playbook))
+        self.all_devices = load_devices(self.inventory, self.spec)
+        self.devices = select(
+            self.all_devices, hosts=o.hosts, groups=o.groups, sites=o.sites, departments=o.departments
+        )
+        self.sites = sorted({s for d in self.devices.values() for s in d.sites if not o.sites or s in o.sites})
+        self.special = {s: r for s, r in special_sites(self.inventory).items() if s in self.sites}
+        self.credentials = resolve_credentials()
+        bras = {n: d for n, d in self.devices.items() if d.role == "bras"}
+        self.radius_keys = resolve_radius_keys(bras, shared=o.shared_radius_key)
+        self.masker = Masker([self.credentials.password, *self.radius_keys.values()])
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def spec_for(self, device: Device) -> Any:
+        return self.spec.for_device(getattr(device, "overrides", {}) or {})
+
+    def site_hosts(self, site: str) -> dict[str, list[str]]:
+        """Hosts of a site by role, among the selected devices."""
+        out: dict[str, list[str]] = {r: [] for r in STAGE_ORDER}
+        for name, d in self.devices.items():
+            if site in d.sites:
+                out[d.role].append(name)
+        return out
+
+    def _check_partial_sites(self) -> None:
+        if self.options.partial_site:
+            return
+        for site in self.sites:
+            every = {n for n, d in self.all_devices.items() if site in d.sites}
+            missing = sorted(every - set(self.devices))
+            if missing:
+                raise InputError(
+                    "--hosts/--groups",
+                    f"site {site} would be pushed only in part (not selected: {', '.join(missing)}); "
+                    "select the whole site or pass --partial-site",
+                )
+
+    def _nornir(self, run: Any = None, hosts: Sequence[str] | None = None) -> Any:
+        from nornir.core.filter import F
+        from nornir.core.inventory import ConnectionOptions
+
+        from .inventory import make_nornir
+        from .tasks import CONNECTION
+
+        nr = make_nornir(self.inventory, self.options.workers)
+        nr = nr.filter(F(name__any=list(hosts if hosts is not None else self.devices)))
+        nr.inventory.defaults.username = self.credentials.username
+        nr.inventory.defaults.password = self.credentials.password
+        for name, host in nr.inventory.hosts.items():
+            extras: dict[str, Any] = {"host": name, "timeout": self.options.timeout}
+            if run:
+                extras["session_log"] = run.session_log(name)
+                extras["on_write"] = run.on_write
+            host.connection_options[CONNECTION] = ConnectionOptions(extras=extras)
+        return nr
+
+    def _context(self, run: Any = None) -> Any:
+        from .tasks import Context
+
+        return Context(
+            devices=self.devices,
+            spec_for=self.spec_for,
+            radius_keys=self.radius_keys,
+            change_id=self.options.change_id or "adhoc",
+            rotate_key=self.options.rotate_key,
+            allow_unsaved=self.options.allow_unsaved,
+            trial_seconds=self.options.trial_seconds,
+            run=run,
+        )
+
+    def _host_row(self, name: str, **fields: Any) -> dict[str, Any]:
+        d = self.devices[name]
+        return {"role": d.role, "sites": list(d.sites), "department": d.department, **fields}
+
+    def _run_folder(self) -> Any:
+        from .runfolder import RunFolder, runs_dir
+
+        if not self.options.change_id:
+            raise InputError("--change-id", "push and rollback need a change id")
+        return RunFolder.create(runs_dir(self.options.runs_dir), self.options.change_id, self.masker.mask)
+
+    # -- check -----------------------------------------------------------------------------------
+    def check(self) -> Report:
+        """Does remote management answer on every host, with the right model behind it?"""
+        from .tasks import session
+
+        report = Report("check")
+
+        def probe(task: Any) -> Any:
+            from nornir.core.task import Result
+
+            d = self.devices[task.host.name]
+            reason = _tcp_probe(d.hostname, d.port, min(5.0, self.options.timeout))
+            if reason:
+                return Result(host=task.host, result=reason, failed=True)
+            try:
+                s = session(task)
+                (version,) = s.show("display version")
+                s.system_view()
+                s.user_view()
+            except Exception as exc:  # noqa: BLE001 - every failure is a reason to report
+                return Result(host=task.host, result=_reason(exc), failed=True)
+            if d.model.lower() not in version.lower():
+                return Result(host=task.host, result=f"wrong model: expected {d.model}", failed=True)
+            return Result(host=task.host, result="ok")
+
+        nr = self._nornir()
+        try:
+            results = nr.run(task=probe, name="check")
+        finally:
+            nr.close_connections()
+        for name, multi in results.items():
+            ok = not multi.failed
+            reason = multi[0].result if multi[0].result is not None else _reason(multi[0].exception)
+            report.hosts[name] = self._host_row(name, status="ok" if ok else "unreachable", reason=reason)
+        report.exit_code = 0 if all(h["status"] == "ok" for h in report.hosts.values()) else 1
+        return report
+
+    # -- plan ------------------------------------------------------------------------------------
+    def _read(self, nr: Any, ctx: Any) -> dict[str, str]:
+        """Read and plan every host; returns the hosts that could not be read, with the reason."""
+        from .tasks import read_device
+
+        sites = list(self.options.sites) or None
+        results = nr.run(task=read_device, ctx=ctx, sites=sites, name="read")
+        return {n: _reason(m[0].exception) for n, m in results.items() if m.failed}
+
+    def plan(self) -> Report:
+        """Render, read and diff every host; enters no configuration mode anywhere."""
+        report = Report("plan")
+        ctx = self._context()
+        nr = self._nornir()
+        try:
+            unreadable = self._read(nr, ctx)
+        finally:
+            nr.close_connections()
+        for name in self.devices:
+            if name in unreadable:
+                report.hosts[name] = self._host_row(name, status="unreachable", reason=unreadable[name])
+                continue
+            report.hosts[name] = self._host_row(name, **_plan_row(ctx.states[name].plan))
+        report.exit_code = 1 if any(h["status"] in ("conflict", "unreachable") for h in report.hosts.values()) else 0
+        return report
+
+    # -- push ------------------------------------------------------------------------------------
+    def waves(self, sites: list[str]) -> list[list[str]]:
+        o = self.options
+        out: list[list[str]] = []
+        rest = list(sites)
+        if o.canary:
+            out.append(rest[: o.canary])
+            rest = rest[o.canary :]
+        size = o.wave_size or len(rest) or 1
+        out += [rest[i : i + size] for i in range(0, len(rest), size)]
+        return [w for w in out if w]
+
+    def push(self) -> Report:
+        """Apply the plan site by site and stage by stage, verifying and saving each device."""
+        from .tasks import compensate_device, push_device
+
+        self._check_partial_sites()
+        run = self._run_folder()
+        report = Report("push", run_dir=str(run.path), change_id=self.options.change_id)
+        ctx = self._context(run)
+        run.journal("start", command="push", hosts=list(self.devices), sites=self.sites)
+        nr = self._nornir(run)
+        try:
+            unreadable = self._read(nr, ctx)
+            run.write_json("plan.json", {n: _plan_row(s.plan) for n, s in ctx.states.items()})
+            status = self._initial_site_status(ctx, unreadable, report)
+            applied: dict[str, list[Section]] = {}
+            total = len(self.sites) or 1
+            for wave in self.waves([s for s in self.sites if s not in status]):
+                failed_so_far = sum(1 for v in status.values() if v["status"] in ("failed", "rolled-back"))
+                if 100.0 * failed_so_far / total > self.options.max_fail_percent:
+                    for site in wave:
+                        status[site] = {"status": "not-started", "reason": "failure budget exceeded"}
+                    continue
+                self._push_wave(nr, ctx, wave, status, applied, report, push_device, compensate_device)
+            for site in self.sites:
+                status.setdefault(site, {"status": "done"})
+            report.sites = status
+        finally:
+            nr.close_connections()
+        for name in self.devices:
+            report.hosts.setdefault(name, self._host_row(name, status="unchanged"))
+        report.exit_code = _exit_code(report)
+        run.journal("end", exit_code=report.exit_code)
+        run.write_json("report.json", report.to_dict())
+        return report
+
+    def _initial_site_status(self, ctx: Any, unreadable: dict[str, str], report: Report) -> dict[str, Any]:
+        status: dict[str, Any] = {}
+        for name, reason in unreadable.items():
+            report.hosts[name] = self._host_row(name, status="unreachable", reason=reason)
+        for name, state in ctx.states.items():
+            if state.plan.blocked:
+                report.hosts[name] = self._host_row(name, **_plan_row(state.plan))
+        for site in self.sites:
+            hosts = [h for hs in self.site_hosts(site).values() for h in hs]
+            down = [h for h in hosts if h in unreadable]
+            blocked = [h for h in hosts if h in ctx.states and ctx.states[h].plan.blocked]
+            if down:
+                status[site] = {"status": "unreachable", "reason": f"unreachable: {', '.join(down)}"}
+            elif blocked:
+                status[site] = {"status": "blocked", "reason": f"conflict or missing prerequisite on {', '.join(blocked)}"}
+            elif site in self.special and site not in self.options.approve_sites:
+                status[site] = {"status": "skipped", "reason": f"special site ({self.special[site]}); needs --approve-site"}
+        return status
+
+    def _push_wave(
+        self, nr: Any, ctx: Any, wave: list[str], status: dict[str, Any], applied: dict[str, list[Section]],
+        report: Report, push_device: Any, compensate_device: Any,
+    ) -> None:
+        from nornir.core.filter import F
+
+        live = list(wave)
+        for role in STAGE_ORDER:
+            hosts = [n for n, d in self.devices.items() if d.role == role and any(s in d.sites for s in live)]
+            if not hosts or not live:
+                continue
+            results = nr.filter(F(name__any=hosts)).run(task=push_device, ctx=ctx, sites=live, name=f"push {role}")
+            for name, multi in results.items():
+                out = multi[0].result
+                if out is None:
+                    reason = _reason(multi[0].exception)
+                    report.hosts[name] = self._host_row(name, status="failed", reason=reason)
+                    for site in live:
+                        if site in self.devices[name].sites:
+                            status[site] = {"status": "failed", "reason": f"{name}: {reason}"}
+                    continue
+                applied.setdefault(name, []).extend(out.applied)
+                report.hosts[name] = self._host_row(name, **_outcome_row(out))
+                for site, reason in out.failed_sites.items():
+                    status[site] = {"status": "failed", "reason": f"{name}: {reason}"}
+            live = [s for s in live if s not in status]
+        failed = [s for s in wave if s in status and status[s]["status"] == "failed"]
+        if failed and self.options.on_failure == "rollback-site":
+            self._compensate_sites(nr, ctx, failed, status, applied, report, compensate_device)
+
+    def _compensate_sites(
+        self, nr: Any, ctx: Any, sites: list[str], status: dict[str, Any], applied: dict[str, list[Section]],
+        report: Report, compensate_device: Any,
+    ) -> None:
+        from nornir.core.filter import F
+
+        for role in reversed(STAGE_ORDER):
+            todo = {
+                n: [a for a in applied.get(n, []) if a.owner in sites or a.owner == SHARED]
+                for n, d in self.devices.items()
+                if d.role == role and any(a.owner in sites for a in applied.get(n, []))
+            }
+            if not todo:
+                continue
+            for name, sections in todo.items():
+                results = nr.filter(F(name=name)).run(
+                    task=compensate_device, ctx=ctx, applied=applied[name], sites=sites, name="compensate"
+                )
+                out = results[name][0].result
+                if out is None:
+                    report.hosts[name] = self._host_row(name, status="manual-action-needed",
+                                                        reason=_reason(results[name][0].exception),
+                                                        remaining=[x for s in sections for x in (*s.path, *s.lines)])
+                    continue
+                applied[name] = out.applied
+                row = _outcome_row(out)
+                if not out.remaining:
+                    row["status"] = "rolled-back" if not out.applied else row["status"]
+                report.hosts[name] = self._host_row(name, **row)
+        for site in sites:
+            if status[site]["status"] == "failed":
+                status[site]["status"] = "rolled-back"
+
+    # -- verify ----------------------------------------------------------------------------------
+    def verify(self) -> Report:
+        """Compare every selected device's parsed state with the service description."""
+        from .tasks import verify_task
+
+        report = Report("verify")
+        ctx = self._context()
+        sites = list(self.options.sites) or None
+        nr = self._nornir()
+        try:
+            results = nr.run(task=verify_task, ctx=ctx, sites=sites, name="verify")
+        finally:
+            nr.close_connections()
+        for name, multi in results.items():
+            facts = multi[0].result
+            if facts is None:
+                report.hosts[name] = self._host_row(name, status="unreachable", reason=_reason(multi[0].exception))
+                continue
+            bad = [f for f in facts if not f.ok]
+            report.hosts[name] = self._host_row(
+                name, status="failed" if bad else "ok", facts=[_fact_row(f) for f in facts]
+            )
+        report.exit_code = 0 if all(h["status"] == "ok" for h in report.hosts.values()) else 1
+        return report
+
+    # -- rollback --------------------------------------------------------------------------------
+    def rollback(self, source: Path) -> Report:
+        """Restore what run `source` changed, from its journal and backups, re-reading each device."""
+        from .runfolder import RunFolder
+        from .tasks import compensate_device
+
+        source = Path(source)
+        if not (source / "journal.jsonl").exists():
+            raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
+        previous = RunFolder(source, self.masker.mask)
+        touched = _touched_sections(previous.events())
+        run = self._run_folder()
+        report = Report("rollback", run_dir=str(run.path), change_id=self.options.change_id)
+        run.journal("start", command="rollback", source=str(source))
+        ctx = self._context(run)
+        hosts = [h for h in touched if h in self.devices]
+        nr = self._nornir(run, hosts)
+        from .tasks import DeviceState
+
+        try:
+            for name in hosts:
+                backup = source / "backups" / f"{name}.cfg"
+                running = backup.read_text(encoding="utf-8") if backup.exists() else ""
+                ctx.states[name] = DeviceState("", running, running, _empty_plan(self.devices[name]))
+                results = nr.filter(name=name).run(
+                    task=compensate_device, ctx=ctx, applied=touched[name],
+                    sites=list(self.devices[name].sites), name="rollback",
+                )
+                out = results[name][0].result
+                if out is None:
+                    report.hosts[name] = self._host_row(name, status="manual-action-needed",
+                                                        reason=_reason(results[name][0].exception))
+                else:
+                    row = _outcome_row(out)
+                    row["status"] = "manual-action-needed" if out.remaining else "rolled-back"
+                    report.hosts[name] = self._host_row(name, **row)
+        finally:
+            nr.close_connections()
+        report.exit_code = 4 if any(h["status"] == "manual-action-needed" for h in report.hosts.values()) else 0
+        run.journal("end", exit_code=report.exit_code)
+        run.write_json("report.json", report.to_dict())
+        return report
+
+
+def _touched_sections(events: list[dict[str, Any]]) -> dict[str, list[Section]]:
+    """The sections a run sent per host, rebuilt from its journal's `applied` events."""
+    out: dict[str, list[Section]] = {}
+    for e in events:
+        if e.get("event") == "applied":
+            out.setdefault(e["host"], []).append(Section(tuple(e["path"]), tuple(e["lines"]), e["owner"]))
+    return out
+
+
+def _empty_plan(device: Device) -> Any:
+    from .model import HostPlan
+
+    return HostPlan(device.name, device.role, device.platform)
+
+
+def _tcp_probe(host: str, port: int, timeout: float) -> str | None:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except ConnectionRefusedError:
+        return f"port closed: {host}:{port} refused the connection"
+    except TimeoutError:
+        return f"timeout: {host}:{port} did not answer within {timeout:.0f} s"
+    except OSError as exc:
+        return f"unreachable: {host}:{port}: {exc.strerror or exc}"
+
+
+def _reason(exc: BaseException | None) -> str:
+    """One line for an exception from Netmiko/paramiko/our session, naming the cause."""
+    if exc is None:
+        return "unknown failure"
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+    if "Authentication" in name:
+        return "authentication refused"
+    if "kex" in text.lower() or "Incompatible" in text:
+        return f"no common key exchange: {text}"
+    if "Timeout" in name:
+        return f"timeout: {text}"
+    return text
+
+
+def _plan_row(plan: Any) -> dict[str, Any]:
+    if plan.error:
+        status = "unreachable"
+    elif plan.conflicts:
+        status = "conflict"
+    elif plan.missing:
+        status = "missing-prerequisite"
+    else:
+        status = "change" if plan.changes else "unchanged"
+    return {
+        "status": status,
+        "forward": [{"owner": s.owner, "path": list(s.path), "lines": list(s.lines)} for s in plan.forward],
+        "undo": [{"owner": s.owner, "path": list(s.path), "lines": list(s.lines)} for s in plan.undo],
+        "conflicts": [{"reason": c.reason, "lines": list(c.lines)} for c in plan.conflicts],
+        "missing": [{"what": p.what, "lines": list(p.lines)} for p in plan.missing],
+        "warnings": list(plan.warnings),
+        "unsaved": list(plan.unsaved),
+    }
+
+
+def _fact_row(f: Any) -> dict[str, Any]:
+    return {"name": f.name, "owner": f.owner, "expected": f.expected, "found": f.found, "ok": f.ok}
+
+
+def _outcome_row(out: Any) -> dict[str, Any]:
+    if out.remaining:
+        status = "manual-action-needed"
+    elif out.saved is False:
+        status = "applied-not-saved"
+    elif out.failed_sites and not out.ok_sites:
+        status = "failed"
+    elif out.changed:
+        status = "changed"
+    else:
+        status = "unchanged"
+    return {
+        "status": status,
+        "ok_sites": out.ok_sites,
+        "failed_sites": out.failed_sites,
+        "error": out.error,
+        "remaining": out.remaining,
+        "facts": [_fact_row(f) for f in out.facts],
+    }
+
+
+def _exit_code(report: Report) -> int:
+    if any(h.get("status") == "manual-action-needed" for h in report.hosts.values()):
+        return 4
+    bad_sites = any(v["status"] != "done" for v in report.sites.values())
+    bad_hosts = any(h.get("status") in ("failed", "applied-not-saved", "unreachable") for h in report.hosts.values())
+    return 1 if bad_sites or bad_hosts else 0

@@ -1,0 +1,88 @@
+"""The run folder: the one place a push or rollback leaves its artifacts, all masked.
+
+Every byte the tool writes goes through `RunFolder`, so masking happens where output
+leaves the process (DESIGN.md, Secrets). The journal is append-only and flushed to disk
+before each batch of commands is sent, so a killed run can still be rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .session import MaskedLog
+
+RUNS_DIR_ENV = "SSID_ROLLOUT_RUNS_DIR"
+
+
+def runs_dir(option: Path | None) -> Path:
+    """`--runs-dir`, else SSID_ROLLOUT_RUNS_DIR, else ./runs (interface contract)."""
+    return option or Path(os.environ.get(RUNS_DIR_ENV) or "runs")
+
+
+class RunFolder:
+    """`<runs-dir>/<YYYYmmddTHHMMSSZ>-<change-id>/` and what goes in it."""
+
+    def __init__(self, path: Path, mask: Callable[[str], str]) -> None:
+        self.path = path
+        self.mask = mask
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, base: Path, change_id: str, mask: Callable[[str], str]) -> RunFolder:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = base / f"{stamp}-{change_id}"
+        for n in range(1, 100):
+            try:
+                path.mkdir(parents=True)
+                break
+            except FileExistsError:
+                path = base / f"{stamp}-{change_id}.{n}"
+        return cls(path, mask)
+
+    def write(self, name: str, text: str) -> Path:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(self.mask(text), encoding="utf-8")
+        return target
+
+    def write_json(self, name: str, data: Any) -> Path:
+        return self.write(name, json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+    def read(self, name: str) -> str:
+        return (self.path / name).read_text(encoding="utf-8")
+
+    def journal(self, event: str, **fields: Any) -> None:
+        """Append one event and force it to disk before anything else happens."""
+        record = {"t": round(time.time(), 3), "event": event, **fields}
+        line = self.mask(json.dumps(record, ensure_ascii=False, default=str)) + "\n"
+        with self._lock, open(self.path / "journal.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def on_write(self, host: str, lines: Sequence[str]) -> None:
+        """Session hook: journal every batch of commands before it is written to the device."""
+        self.journal("send", host=host, lines=list(lines))
+
+    def session_log(self, host: str) -> MaskedLog:
+        (self.path / "sessions").mkdir(exist_ok=True)
+        return MaskedLog(str(self.path / "sessions" / f"{host}.log"), self.mask)
+
+    def events(self) -> list[dict[str, Any]]:
+        path = self.path / "journal.jsonl"
+        if not path.exists():
+            return []
+        out = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut by a crash ends the journal
+        return out

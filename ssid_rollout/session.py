@@ -1,0 +1,323 @@
+"""A device session on top of Netmiko that reads prompts instead of waiting.
+
+Netmiko gives us the SSH channel, login and ANSI handling; its Huawei drivers then spend
+most of their time in fixed waits (a 2 s silence probe for config mode, sleeps around
+session preparation, a probe again on disconnect). This module keeps Netmiko for what it
+does well and replaces those waits: one write per section, read until a prompt follows
+every line, and every answer checked against the platform tables.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import select
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from netmiko.huawei.huawei import HuaweiSSH
+from netmiko.huawei.huawei_vrpv8 import HuaweiVrpv8SSH
+
+from .errors import DeviceError
+from .model import Section
+from .platforms import ANY_QUESTION_RE, ERROR_RE, SAVE_SUCCESS_RE, Platform, prompt_re, question_for, view_of
+
+#: Login ends at a prompt alone on its line, so a `]` or `>` in a banner does not end it early.
+_LOGIN_RE = r"(?:Change now|Please choose|(?:^|\n)(?:<[^<>\r\n]+>|\[[^\[\]\r\n]+\])[ \t]*$)"
+_MAX_EXTRA_QUITS = 4
+
+
+class _FastLogin:
+    """Login and teardown for Netmiko's Huawei classes without their fixed waits."""
+
+    _login_text = ""
+
+    def special_login_handler(self, delay_factor: float = 1.0) -> None:
+        conn: Any = self
+        data = conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M, read_timeout=conn.conn_timeout + 20)
+        if re.search(conn.password_change_prompt, data):
+            conn.write_channel("N" + conn.RETURN)
+            data += conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M)
+        self._login_text = data
+
+    def _try_session_preparation(self, force_data: bool = True) -> None:
+        super()._try_session_preparation(force_data=False)  # type: ignore[misc]
+
+    def session_preparation(self) -> None:
+        conn: Any = self
+        conn.ansi_escape_codes = True
+        prompt = conn.strip_ansi_escape_codes(self._login_text).strip().splitlines()[-1].strip()
+        conn.base_prompt = re.sub(r"^HRP_.", "", prompt)[1:-1].lstrip("~*")
+        conn.write_channel("screen-length 0 temporary" + conn.RETURN)
+        conn.read_until_pattern(pattern=prompt_re(conn.base_prompt).pattern + r"[ \t]*$", re_flags=re.M)
+
+    def cleanup(self, command: str = "quit") -> None:
+        """Closing the channel ends the VTY session; skip Netmiko's 2 s config-mode probe."""
+
+
+class FastHuaweiSSH(_FastLogin, HuaweiSSH):
+    pass
+
+
+class FastHuaweiVrpv8SSH(_FastLogin, HuaweiVrpv8SSH):
+    pass
+
+
+DRIVERS: dict[str, type] = {"huawei": FastHuaweiSSH, "huawei_vrpv8": FastHuaweiVrpv8SSH}
+
+
+class MaskedLog(io.BufferedIOBase):
+    """A Netmiko session log that masks whole lines before they reach the file."""
+
+    def __init__(self, path: str, mask: Callable[[str], str]) -> None:
+        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._mask = mask
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:  # type: ignore[override]
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else str(data)
+        self._pending += text
+        head, sep, self._pending = self._pending.rpartition("\n")
+        if sep:
+            self._file.write(self._mask(head + sep))
+        return len(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.write(self._mask(self._pending))
+            self._file.close()
+        super().close()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the device printed for one command, and the view it ran in."""
+
+    command: str
+    view: str
+    output: str
+
+
+class Session:
+    """One device's CLI: pipelined writes, prompt-driven reads, declared answers to questions."""
+
+    def __init__(
+        self,
+        conn: Any,
+        platform: Platform,
+        host: str,
+        *,
+        on_write: Callable[[str, Sequence[str]], None] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.conn = conn
+        self.platform = platform
+        self.host = host
+        self.on_write = on_write
+        self.timeout = timeout
+        self.base = conn.base_prompt
+        self._prompt_re = re.compile(r"(?:^|\n)(" + prompt_re(self.base).pattern + r")")
+        self.prompt = f"<{self.base}>"
+        self.round_trips = 0
+
+    # -- reading -------------------------------------------------------------------------
+    def _wait_readable(self, deadline: float, command: str) -> None:
+        chan = self.conn.remote_conn
+        if chan is None or chan.closed or chan.exit_status_ready():
+            raise DeviceError(self.host, command, "the device closed the session")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeviceError(self.host, command, f"no prompt within {self.timeout:.0f} s")
+        if not chan.recv_ready():
+            select.select([chan], [], [], min(remaining, 0.5))
+
+    def _exchange(self, lines: Sequence[str], context: str) -> list[Reply]:
+        """Write `lines` at once, then read until a prompt has followed each of them."""
+        if self.on_write:
+            self.on_write(self.host, lines)
+        self.conn.write_channel("".join(line + "\n" for line in lines))
+        self.round_trips += 1
+        deadline = time.monotonic() + self.timeout
+        buf, expected, checked, problems = "", len(lines), 0, []
+        while True:
+            self._wait_readable(deadline, lines[-1])
+            buf += self.conn.read_channel()
+            prompts = list(self._prompt_re.finditer(buf))
+            if len(prompts) >= expected and not buf[prompts[-1].end(1) :].strip():
+                break
+            tail = buf[buf.rfind("\n") + 1 :]
+            if len(buf) > checked and (ANY_QUESTION_RE.search(tail) or question_for(tail)):
+                checked = len(buf)
+                index = min(len(prompts), len(lines) - 1)
+                answer = self._answer(lines[index], tail, context, problems)
+                if index < len(lines) - 1:
+                    expected -= 1  # the next pipelined line was taken as the answer
+                else:
+                    if self.on_write:
+                        self.on_write(self.host, [answer])
+                    self.conn.write_channel(answer + "\n")
+                    self.round_trips += 1
+        replies = self._split(buf, lines, prompts)
+        if problems:
+            raise DeviceError(self.host, problems[0][0], problems[0][1])
+        return replies
+
+    def _answer(self, command: str, tail: str, context: str, problems: list[tuple[str, str]]) -> str:
+        question = question_for(tail)
+        if question and question.context == context:
+            return question.answer
+        problems.append((command, f"unexpected question answered N: {tail.strip()}"))
+        return "N"
+
+    def _split(self, buf: str, lines: Sequence[str], prompts: list[re.Match[str]]) -> list[Reply]:
+        views, starts = [self.prompt], [0]
+        for match in prompts:
+            views.append(match.group(1))
+            starts.append(match.end(1))
+        self.prompt = views[-1]
+        ends = [m.start(1) for m in prompts] + [len(buf)]
+        return [
+            Reply(line, views[i], buf[starts[i] : ends[i]]) for i, line in enumerate(lines[: len(prompts)])
+        ]
+
+    def _check(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            error = ERROR_RE.search(reply.output)
+            if error:
+                raise DeviceError(self.host, reply.command, error.group(0).strip())
+            for text in self.platform.failure_texts:
+                if text in reply.output:
+                    line = next(x for x in reply.output.splitlines() if text in x)
+                    raise DeviceError(self.host, reply.command, line.strip())
+
+    # -- operations ------------------------------------------------------------------------
+    def show(self, *commands: str) -> list[str]:
+        """Display commands, pipelined in one write (they change nothing, so order is all)."""
+        replies = self._exchange(list(commands), "show")
+        self._check(replies)
+        return [_strip_echo(r.output) for r in replies]
+
+    @property
+    def in_system_view(self) -> bool:
+        return self.prompt.startswith("[") and view_of(self.prompt) == self.base
+
+    def system_view(self) -> None:
+        if not self.in_system_view:
+            self._check(self._exchange(["system-view"], "config"))
+        if not self.in_system_view:
+            raise DeviceError(self.host, "system-view", f"prompt is {self.prompt}, not system view")
+
+    def user_view(self) -> None:
+        if self.prompt.startswith("["):
+            self._check(self._exchange(["return"], "exit"))
+
+    def configure(self, section: Section, context: str = "config") -> list[Reply]:
+        """Send one section from system view in one write and prove each line ran in its view."""
+        self.system_view()
+        body = list(section.path) + list(section.lines)
+        depth = len(section.path) + sum(
+            1 for line in section.lines if self.platform.subview_re and self.platform.subview_re.match(line)
+        )
+        replies: list[Reply] = []
+        for batch in _batches(body + ["quit"] * depth, self.platform.asking_re):
+            got = self._exchange(batch, "undo" if context == "undo" else "config")
+            replies += got
+            self._check(got)
+        self._check_views(section, replies)
+        for _ in range(_MAX_EXTRA_QUITS):
+            if self.in_system_view:
+                break
+            self._check(self._exchange(["quit"], context))
+        return replies
+
+    def _check_views(self, section: Section, replies: list[Reply]) -> None:
+        view = view_of(replies[0].view) if replies else self.base
+        for i, reply in enumerate(replies[: len(section.path) + len(section.lines)]):
+            here = view_of(reply.view)
+            if not here.startswith(view):
+                raise DeviceError(self.host, reply.command, f"ran in view [{here}] instead of [{view}]")
+            if i < len(section.path):
+                after = view_of(replies[i + 1].view) if i + 1 < len(replies) else ""
+                if after == here or not after.startswith(here):
+                    raise DeviceError(self.host, reply.command, f"did not enter a new view (prompt [{after}])")
+                view = after
+
+    def save(self) -> str:
+        """Save, answering each question by its own pattern; success needs the device's success line."""
+        self.user_view()
+        replies = self._exchange(["save"], "save")
+        self._check(replies)
+        text = replies[0].output
+        if not SAVE_SUCCESS_RE.search(text):
+            last = [x for x in text.splitlines() if x.strip()]
+            raise DeviceError(self.host, "save", last[-1].strip() if last else "no success line")
+        return text
+
+    def commit(self, command: str = "commit") -> str:
+        self.system_view()
+        replies = self._exchange([command], "config")
+        self._check(replies)
+        return replies[0].output
+
+    def close(self) -> None:
+        try:
+            self.conn.disconnect()
+        except Exception:  # noqa: BLE001 - closing a dead session must not hide the real failure
+            pass
+
+
+def _batches(lines: list[str], asking: re.Pattern[str]) -> list[list[str]]:
+    """Group lines into writes; a line that makes the device ask a question goes alone."""
+    batches: list[list[str]] = [[]]
+    for line in lines:
+        if asking.match(line):
+            batches += [[line], []]
+        else:
+            batches[-1].append(line)
+    return [b for b in batches if b]
+
+
+def _strip_echo(output: str) -> str:
+    """Output of a display command without the echoed command line."""
+    return output.split("\n", 1)[1] if "\n" in output else ""
+
+
+def connect(
+    platform: Platform,
+    host: str,
+    *,
+    hostname: str,
+    port: int,
+    username: str,
+    password: str,
+    session_log: io.BufferedIOBase | None = None,
+    timeout: float = 60.0,
+    conn_timeout: float = 10.0,
+    on_write: Callable[[str, Sequence[str]], None] | None = None,
+) -> Session:
+    """Log in with Netmiko (legacy algorithms allowed, as paramiko 4 offers them) and wrap it."""
+    driver = DRIVERS[platform.name]
+    conn = driver(
+        device_type=platform.name,
+        host=hostname,
+        port=port,
+        username=username,
+        password=password,
+        fast_cli=True,
+        conn_timeout=conn_timeout,
+        auth_timeout=conn_timeout,
+        banner_timeout=conn_timeout,
+        session_log=session_log,
+        allow_agent=False,
+        use_keys=False,
+        ssh_config_file=None,
+    )
+    return Session(conn, platform, host, on_write=on_write, timeout=timeout)
