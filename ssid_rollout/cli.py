@@ -234,5 +234,51 @@ def demo(
         _fail(exc)
 
 
+@app.command("portal-url")
+def portal_url(
+    wlanuserip: Annotated[str | None, typer.Option("--wlanuserip")] = None,
+    wlanacname: Annotated[str | None, typer.Option("--wlanacname")] = None,
+    nasip: Annotated[str | None, typer.Option("--nasip")] = None,
+    ssid: Annotated[str | None, typer.Option("--ssid")] = None,
+    wlanusermac: Annotated[str | None, typer.Option("--wlanusermac")] = None,
+    wlanapmac: Annotated[str | None, typer.Option("--wlanapmac")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="page the user first asked for")] = None,
+    base: Annotated[str, typer.Option("--base")] = "http://103.224.234.164:8080/PortalUrlFromAC",
+    check_url: Annotated[str | None, typer.Option("--check", help="validate a URL captured in the field")] = None,
+) -> None:
+    """Build the portal redirect URL, or check a captured one against the portal's minimum."""
+    from . import portal
+
+    if check_url is None:
+        if not wlanuserip:
+            _fail(InputError("--wlanuserip", "needed to build a URL (or pass --check URL)"))
+        check_url = portal.build_url(base, wlanuserip=wlanuserip or "", wlanacname=wlanacname, nasip=nasip,
+                                     ssid=ssid, wlanusermac=wlanusermac, wlanapmac=wlanapmac, url=url)
+        typer.echo(check_url)
+    result = portal.check_url(check_url)
+    typer.echo(result.message)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def kpi(
+    file: Annotated[Path, typer.Argument(help="CSV: site,ap,terminal,assoc_s,ip_s")],
+    svg: Annotated[Path | None, typer.Option("--svg", help="write the chart as SVG here")] = None,
+) -> None:
+    """Grade field measurements against the network-effect targets (5 s, 12 s, 25 s)."""
+    from rich.console import Console
+
+    from . import kpi as grading
+
+    try:
+        summary = grading.summarize(grading.load_measurements(file))
+    except RolloutError as exc:
+        _fail(exc)
+    grading.render_terminal(summary, Console(highlight=False))
+    if svg:
+        svg.write_text(grading.chart_svg(summary), encoding="utf-8")
+    raise typer.Exit(0 if summary.total.severity == "ok" else 1)
+
+
 def main() -> None:
     app()
