@@ -102,13 +102,27 @@ def _confirm(what: str, yes: bool) -> None:
 def check(
     inventory: Inventory = Path("inventory"),
     playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    hosts: Hosts = None, groups: Groups = None, site: Sites = None, department: Departments = None,
-    workers: Workers = 20, timeout: Timeout = 30.0, shared_radius_key: SharedKey = False,
-    report: ReportFile = None, json_out: JsonOut = False, quiet: Quiet = False,
+    hosts: Hosts = None,
+    groups: Groups = None,
+    site: Sites = None,
+    department: Departments = None,
+    workers: Workers = 20,
+    timeout: Timeout = 30.0,
+    shared_radius_key: SharedKey = False,
+    report: ReportFile = None,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Does remote management answer on every host (port, login, system view, model)?"""
-    opts = dict(hosts=hosts, groups=groups, sites=site, departments=department, workers=workers,
-                timeout=timeout, shared_radius_key=shared_radius_key)
+    opts = dict(
+        hosts=hosts,
+        groups=groups,
+        sites=site,
+        departments=department,
+        workers=workers,
+        timeout=timeout,
+        shared_radius_key=shared_radius_key,
+    )
     _run(lambda: _rollout(inventory, playbook, _options(**opts)).check(), report, json_out, quiet)
 
 
@@ -116,14 +130,31 @@ def check(
 def plan(
     inventory: Inventory = Path("inventory"),
     playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    hosts: Hosts = None, groups: Groups = None, site: Sites = None, department: Departments = None,
-    workers: Workers = 20, timeout: Timeout = 60.0, shared_radius_key: SharedKey = False,
-    rotate_key: Annotated[bool, typer.Option("--rotate-key", help="send the RADIUS key even if one is set")] = False,
-    report: ReportFile = None, json_out: JsonOut = False, quiet: Quiet = False,
+    hosts: Hosts = None,
+    groups: Groups = None,
+    site: Sites = None,
+    department: Departments = None,
+    workers: Workers = 20,
+    timeout: Timeout = 60.0,
+    shared_radius_key: SharedKey = False,
+    rotate_key: Annotated[
+        bool, typer.Option("--rotate-key", help="send the RADIUS key even if one is set")
+    ] = False,
+    report: ReportFile = None,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show each host's exact difference; changes nothing."""
-    opts = dict(hosts=hosts, groups=groups, sites=site, departments=department, workers=workers,
-                timeout=timeout, shared_radius_key=shared_radius_key, rotate_key=rotate_key)
+    opts = dict(
+        hosts=hosts,
+        groups=groups,
+        sites=site,
+        departments=department,
+        workers=workers,
+        timeout=timeout,
+        shared_radius_key=shared_radius_key,
+        rotate_key=rotate_key,
+    )
     _run(lambda: _rollout(inventory, playbook, _options(**opts)).plan(), report, json_out, quiet)
 
 
@@ -131,9 +162,15 @@ def plan(
 def push(
     inventory: Inventory = Path("inventory"),
     playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    change_id: ChangeId = None, yes: Yes = False,
-    hosts: Hosts = None, groups: Groups = None, site: Sites = None, department: Departments = None,
-    workers: Workers = 20, timeout: Timeout = 60.0, shared_radius_key: SharedKey = False,
+    change_id: ChangeId = None,
+    yes: Yes = False,
+    hosts: Hosts = None,
+    groups: Groups = None,
+    site: Sites = None,
+    department: Departments = None,
+    workers: Workers = 20,
+    timeout: Timeout = 60.0,
+    shared_radius_key: SharedKey = False,
     rotate_key: Annotated[bool, typer.Option("--rotate-key")] = False,
     on_failure: Annotated[str, typer.Option("--on-failure", help="rollback-site | keep")] = "rollback-site",
     wave_size: Annotated[int | None, typer.Option("--wave-size", min=1)] = None,
@@ -144,19 +181,39 @@ def push(
     partial_site: Annotated[bool, typer.Option("--partial-site")] = False,
     approve_site: Annotated[list[str] | None, typer.Option("--approve-site")] = None,
     runs_dir: RunsDir = None,
-    report: ReportFile = None, json_out: JsonOut = False, quiet: Quiet = False,
+    report: ReportFile = None,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Apply the difference per site: switch, then BRAS, then AC; verify, save, compensate."""
 
     def action() -> Any:
         if not change_id:
             raise InputError("--change-id", "push needs a change id")
-        r = _rollout(inventory, playbook, _options(
-            hosts=hosts, groups=groups, sites=site, departments=department, workers=workers,
-            timeout=timeout, shared_radius_key=shared_radius_key, rotate_key=rotate_key,
-            on_failure=on_failure, wave_size=wave_size, canary=canary, max_fail_percent=max_fail_percent,
-            trial_seconds=trial_seconds, allow_unsaved=allow_unsaved, partial_site=partial_site,
-            approve_sites=approve_site, runs_dir=runs_dir, change_id=change_id))
+        r = _rollout(
+            inventory,
+            playbook,
+            _options(
+                hosts=hosts,
+                groups=groups,
+                sites=site,
+                departments=department,
+                workers=workers,
+                timeout=timeout,
+                shared_radius_key=shared_radius_key,
+                rotate_key=rotate_key,
+                on_failure=on_failure,
+                wave_size=wave_size,
+                canary=canary,
+                max_fail_percent=max_fail_percent,
+                trial_seconds=trial_seconds,
+                allow_unsaved=allow_unsaved,
+                partial_site=partial_site,
+                approve_sites=approve_site,
+                runs_dir=runs_dir,
+                change_id=change_id,
+            ),
+        )
         _confirm(f"Push change {change_id} to {len(r.devices)} hosts of {len(r.sites)} sites.", yes)
         return r.push()
 
@@ -167,13 +224,27 @@ def push(
 def verify(
     inventory: Inventory = Path("inventory"),
     playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    hosts: Hosts = None, groups: Groups = None, site: Sites = None, department: Departments = None,
-    workers: Workers = 20, timeout: Timeout = 60.0, shared_radius_key: SharedKey = False,
-    report: ReportFile = None, json_out: JsonOut = False, quiet: Quiet = False,
+    hosts: Hosts = None,
+    groups: Groups = None,
+    site: Sites = None,
+    department: Departments = None,
+    workers: Workers = 20,
+    timeout: Timeout = 60.0,
+    shared_radius_key: SharedKey = False,
+    report: ReportFile = None,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Parse each device's output and compare it with the service description."""
-    opts = dict(hosts=hosts, groups=groups, sites=site, departments=department, workers=workers,
-                timeout=timeout, shared_radius_key=shared_radius_key)
+    opts = dict(
+        hosts=hosts,
+        groups=groups,
+        sites=site,
+        departments=department,
+        workers=workers,
+        timeout=timeout,
+        shared_radius_key=shared_radius_key,
+    )
     _run(lambda: _rollout(inventory, playbook, _options(**opts)).verify(), report, json_out, quiet)
 
 
@@ -182,11 +253,19 @@ def rollback(
     inventory: Inventory = Path("inventory"),
     playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
     run: Annotated[Path | None, typer.Option("--run", help="the run folder to roll back")] = None,
-    change_id: ChangeId = None, yes: Yes = False,
-    hosts: Hosts = None, groups: Groups = None, site: Sites = None, department: Departments = None,
-    workers: Workers = 20, timeout: Timeout = 60.0, shared_radius_key: SharedKey = False,
+    change_id: ChangeId = None,
+    yes: Yes = False,
+    hosts: Hosts = None,
+    groups: Groups = None,
+    site: Sites = None,
+    department: Departments = None,
+    workers: Workers = 20,
+    timeout: Timeout = 60.0,
+    shared_radius_key: SharedKey = False,
     runs_dir: RunsDir = None,
-    report: ReportFile = None, json_out: JsonOut = False, quiet: Quiet = False,
+    report: ReportFile = None,
+    json_out: JsonOut = False,
+    quiet: Quiet = False,
 ) -> None:
     """Restore what one run changed, from its journal and backups."""
 
@@ -195,9 +274,22 @@ def rollback(
             raise InputError("--run", "rollback needs the run folder to restore")
         if not change_id:
             raise InputError("--change-id", "rollback needs a change id")
-        r = _rollout(inventory, playbook, _options(
-            hosts=hosts, groups=groups, sites=site, departments=department, workers=workers, timeout=timeout,
-            shared_radius_key=shared_radius_key, runs_dir=runs_dir, change_id=change_id, partial_site=True))
+        r = _rollout(
+            inventory,
+            playbook,
+            _options(
+                hosts=hosts,
+                groups=groups,
+                sites=site,
+                departments=department,
+                workers=workers,
+                timeout=timeout,
+                shared_radius_key=shared_radius_key,
+                runs_dir=runs_dir,
+                change_id=change_id,
+                partial_site=True,
+            ),
+        )
         _confirm(f"Roll back run {run}.", yes)
         return r.rollback(run)
 
@@ -244,7 +336,9 @@ def portal_url(
     wlanapmac: Annotated[str | None, typer.Option("--wlanapmac")] = None,
     url: Annotated[str | None, typer.Option("--url", help="page the user first asked for")] = None,
     base: Annotated[str, typer.Option("--base")] = "http://103.224.234.164:8080/PortalUrlFromAC",
-    check_url: Annotated[str | None, typer.Option("--check", help="validate a URL captured in the field")] = None,
+    check_url: Annotated[
+        str | None, typer.Option("--check", help="validate a URL captured in the field")
+    ] = None,
 ) -> None:
     """Build the portal redirect URL, or check a captured one against the portal's minimum."""
     from . import portal
@@ -252,8 +346,16 @@ def portal_url(
     if check_url is None:
         if not wlanuserip:
             _fail(InputError("--wlanuserip", "needed to build a URL (or pass --check URL)"))
-        check_url = portal.build_url(base, wlanuserip=wlanuserip or "", wlanacname=wlanacname, nasip=nasip,
-                                     ssid=ssid, wlanusermac=wlanusermac, wlanapmac=wlanapmac, url=url)
+        check_url = portal.build_url(
+            base,
+            wlanuserip=wlanuserip or "",
+            wlanacname=wlanacname,
+            nasip=nasip,
+            ssid=ssid,
+            wlanusermac=wlanusermac,
+            wlanapmac=wlanapmac,
+            url=url,
+        )
         typer.echo(check_url)
     result = portal.check_url(check_url)
     typer.echo(result.message)

@@ -45,8 +45,13 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
             runs_dir=runs_dir or work / "runs",
             approve_sites=tuple(special_sites(inventory)),
         )
-        steps = [("check", lambda r: r.check()), ("plan", lambda r: r.plan()), ("push", lambda r: r.push()),
-                 ("verify", lambda r: r.verify()), ("plan again (nothing to do)", lambda r: r.plan())]
+        steps = [
+            ("check", lambda r: r.check()),
+            ("plan", lambda r: r.plan()),
+            ("push", lambda r: r.push()),
+            ("verify", lambda r: r.verify()),
+            ("plan again (nothing to do)", lambda r: r.plan()),
+        ]
         pushed = None
         codes = []
         for title, step in steps:
@@ -57,8 +62,9 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
             pushed = report if report.command == "push" else pushed
         if pushed and pushed.run_dir:
             console.rule(f"rollback of {pushed.run_dir}")
-            report = Rollout(inv, playbook, Options(change_id="DEMO-0001-RB", runs_dir=options.runs_dir,
-                                                     partial_site=True)).rollback(Path(pushed.run_dir))
+            report = Rollout(
+                inv, playbook, Options(change_id="DEMO-0001-RB", runs_dir=options.runs_dir, partial_site=True)
+            ).rollback(Path(pushed.run_dir))
             print_report(report, console)
             codes.append(report.exit_code)
     console.print(f"demo artifacts: {options.runs_dir}")

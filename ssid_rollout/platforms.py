@@ -35,12 +35,22 @@ def _q(name: str, pattern: str, answer: str, context: str) -> Question:
 
 #: One table of every question the tool answers (huawei-vrp-cli.md sections 1, 2, 4 and 9).
 QUESTIONS: tuple[Question, ...] = (
-    _q("save file name", r"Please input the file name\(\*\.cfg, \*\.zip, \*\.dat\):\s*$", "vrpcfg.zip", "save"),
+    _q(
+        "save file name",
+        r"Please input the file name\(\*\.cfg, \*\.zip, \*\.dat\):\s*$",
+        "vrpcfg.zip",
+        "save",
+    ),
     _q("save to card", r"Are you sure to save the configuration to \S+\s*\?\s*\[Y/N\]:?\s*$", "y", "save"),
     _q("overwrite file", r"exists,\s*overwrite\?\s*\[Y/N\]:?\s*$", "y", "save"),
     _q("save", r"(?:Are you sure to continue|Continue)\s*\?\s*\[Y/N\]:?\s*$", "y", "save"),
     _q("delete shared key", r"delete the shared key\s*\?\s*\[Y/N\]:?\s*$", "y", "undo"),
-    _q("delete vlan", r"configurations of the VLAN will be deleted\..*Continue\?\s*\[Y/N\]:?\s*$", "y", "undo"),
+    _q(
+        "delete vlan",
+        r"configurations of the VLAN will be deleted\..*Continue\?\s*\[Y/N\]:?\s*$",
+        "y",
+        "undo",
+    ),
     _q("uncommitted on exit", r"\[Y\(yes\)/N\(no\)/C\(cancel\)\]:?\s*$", "c", "never"),
 )
 #: Anything else that waits for an answer; answered "N" and the host fails with its text.

@@ -14,10 +14,21 @@ from rich.markup import escape
 from rich.table import Table
 
 _STYLE = {
-    "ok": "green", "done": "green", "changed": "green", "unchanged": "dim", "change": "yellow",
-    "rolled-back": "yellow", "skipped": "yellow", "not-started": "yellow",
-    "failed": "red", "conflict": "red", "unreachable": "red", "blocked": "red",
-    "missing-prerequisite": "red", "applied-not-saved": "red", "manual-action-needed": "bold red",
+    "ok": "green",
+    "done": "green",
+    "changed": "green",
+    "unchanged": "dim",
+    "change": "yellow",
+    "rolled-back": "yellow",
+    "skipped": "yellow",
+    "not-started": "yellow",
+    "failed": "red",
+    "conflict": "red",
+    "unreachable": "red",
+    "blocked": "red",
+    "missing-prerequisite": "red",
+    "applied-not-saved": "red",
+    "manual-action-needed": "bold red",
 }
 
 
@@ -34,8 +45,14 @@ def print_report(report: Any, console: Console | None = None) -> None:
         hosts.add_column(column)
     for name, row in sorted(report.hosts.items()):
         detail = row.get("reason") or row.get("error") or _failed_facts(row) or ""
-        hosts.add_row(name, row["role"], ", ".join(row["sites"]), row["department"], _status(row["status"]),
-                      escape(str(detail)))
+        hosts.add_row(
+            name,
+            row["role"],
+            ", ".join(row["sites"]),
+            row["department"],
+            _status(row["status"]),
+            escape(str(detail)),
+        )
     console.print(hosts)
     if report.sites:
         sites = Table(title=f"{report.command}: sites")
@@ -49,7 +66,9 @@ def print_report(report: Any, console: Console | None = None) -> None:
     site_counts = Counter(row["status"] for row in report.sites.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     if site_counts:
-        summary = "sites: " + ", ".join(f"{k} {v}" for k, v in sorted(site_counts.items())) + " | hosts: " + summary
+        summary = (
+            "sites: " + ", ".join(f"{k} {v}" for k, v in sorted(site_counts.items())) + " | hosts: " + summary
+        )
     if report.run_dir:
         summary += f" | run folder {report.run_dir}"
     console.print(f"{report.command}: {summary} (exit {report.exit_code})")

@@ -87,7 +87,9 @@ class Rollout:
         self.devices = select(
             self.all_devices, hosts=o.hosts, groups=o.groups, sites=o.sites, departments=o.departments
         )
-        self.sites = sorted({s for d in self.devices.values() for s in d.sites if not o.sites or s in o.sites})
+        self.sites = sorted(
+            {s for d in self.devices.values() for s in d.sites if not o.sites or s in o.sites}
+        )
         self.special = {s: r for s, r in special_sites(self.inventory).items() if s in self.sites}
         self.credentials = resolve_credentials()
         bras = {n: d for n, d in self.devices.items() if d.role == "bras"}
@@ -223,7 +225,9 @@ class Rollout:
                 report.hosts[name] = self._host_row(name, status="unreachable", reason=unreadable[name])
                 continue
             report.hosts[name] = self._host_row(name, **_plan_row(ctx.states[name].plan))
-        report.exit_code = 1 if any(h["status"] in ("conflict", "unreachable") for h in report.hosts.values()) else 0
+        report.exit_code = (
+            1 if any(h["status"] in ("conflict", "unreachable") for h in report.hosts.values()) else 0
+        )
         return report
 
     # -- push ------------------------------------------------------------------------------------
@@ -287,14 +291,27 @@ class Rollout:
             if down:
                 status[site] = {"status": "unreachable", "reason": f"unreachable: {', '.join(down)}"}
             elif blocked:
-                status[site] = {"status": "blocked", "reason": f"conflict or missing prerequisite on {', '.join(blocked)}"}
+                status[site] = {
+                    "status": "blocked",
+                    "reason": f"conflict or missing prerequisite on {', '.join(blocked)}",
+                }
             elif site in self.special and site not in self.options.approve_sites:
-                status[site] = {"status": "skipped", "reason": f"special site ({self.special[site]}); needs --approve-site"}
+                status[site] = {
+                    "status": "skipped",
+                    "reason": f"special site ({self.special[site]}); needs --approve-site",
+                }
         return status
 
     def _push_wave(
-        self, nr: Any, ctx: Any, wave: list[str], status: dict[str, Any], applied: dict[str, list[Section]],
-        report: Report, push_device: Any, compensate_device: Any,
+        self,
+        nr: Any,
+        ctx: Any,
+        wave: list[str],
+        status: dict[str, Any],
+        applied: dict[str, list[Section]],
+        report: Report,
+        push_device: Any,
+        compensate_device: Any,
     ) -> None:
         from nornir.core.filter import F
 
@@ -303,7 +320,9 @@ class Rollout:
             hosts = [n for n, d in self.devices.items() if d.role == role and any(s in d.sites for s in live)]
             if not hosts or not live:
                 continue
-            results = nr.filter(F(name__any=hosts)).run(task=push_device, ctx=ctx, sites=live, name=f"push {role}")
+            results = nr.filter(F(name__any=hosts)).run(
+                task=push_device, ctx=ctx, sites=live, name=f"push {role}"
+            )
             for name, multi in results.items():
                 out = multi[0].result
                 if out is None:
@@ -323,8 +342,14 @@ class Rollout:
             self._compensate_sites(nr, ctx, failed, status, applied, report, compensate_device)
 
     def _compensate_sites(
-        self, nr: Any, ctx: Any, sites: list[str], status: dict[str, Any], applied: dict[str, list[Section]],
-        report: Report, compensate_device: Any,
+        self,
+        nr: Any,
+        ctx: Any,
+        sites: list[str],
+        status: dict[str, Any],
+        applied: dict[str, list[Section]],
+        report: Report,
+        compensate_device: Any,
     ) -> None:
         from nornir.core.filter import F
 
@@ -342,9 +367,12 @@ class Rollout:
                 )
                 out = results[name][0].result
                 if out is None:
-                    report.hosts[name] = self._host_row(name, status="manual-action-needed",
-                                                        reason=_reason(results[name][0].exception),
-                                                        remaining=[x for s in sections for x in (*s.path, *s.lines)])
+                    report.hosts[name] = self._host_row(
+                        name,
+                        status="manual-action-needed",
+                        reason=_reason(results[name][0].exception),
+                        remaining=[x for s in sections for x in (*s.path, *s.lines)],
+                    )
                     continue
                 applied[name] = out.applied
                 row = _outcome_row(out)
@@ -371,7 +399,9 @@ class Rollout:
         for name, multi in results.items():
             facts = multi[0].result
             if facts is None:
-                report.hosts[name] = self._host_row(name, status="unreachable", reason=_reason(multi[0].exception))
+                report.hosts[name] = self._host_row(
+                    name, status="unreachable", reason=_reason(multi[0].exception)
+                )
                 continue
             bad = [f for f in facts if not f.ok]
             report.hosts[name] = self._host_row(
@@ -405,20 +435,26 @@ class Rollout:
                 running = backup.read_text(encoding="utf-8") if backup.exists() else ""
                 ctx.states[name] = DeviceState("", running, running, _empty_plan(self.devices[name]))
                 results = nr.filter(name=name).run(
-                    task=compensate_device, ctx=ctx, applied=touched[name],
-                    sites=list(self.devices[name].sites), name="rollback",
+                    task=compensate_device,
+                    ctx=ctx,
+                    applied=touched[name],
+                    sites=list(self.devices[name].sites),
+                    name="rollback",
                 )
                 out = results[name][0].result
                 if out is None:
-                    report.hosts[name] = self._host_row(name, status="manual-action-needed",
-                                                        reason=_reason(results[name][0].exception))
+                    report.hosts[name] = self._host_row(
+                        name, status="manual-action-needed", reason=_reason(results[name][0].exception)
+                    )
                 else:
                     row = _outcome_row(out)
                     row["status"] = "manual-action-needed" if out.remaining else "rolled-back"
                     report.hosts[name] = self._host_row(name, **row)
         finally:
             nr.close_connections()
-        report.exit_code = 4 if any(h["status"] == "manual-action-needed" for h in report.hosts.values()) else 0
+        report.exit_code = (
+            4 if any(h["status"] == "manual-action-needed" for h in report.hosts.values()) else 0
+        )
         run.journal("end", exit_code=report.exit_code)
         run.write_json("report.json", report.to_dict())
         return report
@@ -515,5 +551,7 @@ def _exit_code(report: Report) -> int:
     if any(h.get("status") == "manual-action-needed" for h in report.hosts.values()):
         return 4
     bad_sites = any(v["status"] != "done" for v in report.sites.values())
-    bad_hosts = any(h.get("status") in ("failed", "applied-not-saved", "unreachable") for h in report.hosts.values())
+    bad_hosts = any(
+        h.get("status") in ("failed", "applied-not-saved", "unreachable") for h in report.hosts.values()
+    )
     return 1 if bad_sites or bad_hosts else 0

@@ -9,6 +9,7 @@ every line, and every answer checked against the platform tables.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import select
@@ -247,7 +248,9 @@ class Session:
             if i < len(section.path):
                 after = view_of(replies[i + 1].view) if i + 1 < len(replies) else ""
                 if after == here or not after.startswith(here):
-                    raise DeviceError(self.host, reply.command, f"did not enter a new view (prompt [{after}])")
+                    raise DeviceError(
+                        self.host, reply.command, f"did not enter a new view (prompt [{after}])"
+                    )
                 view = after
 
     def save(self) -> str:
@@ -268,10 +271,9 @@ class Session:
         return replies[0].output
 
     def close(self) -> None:
-        try:
+        # closing a dead session must not hide the failure that killed it
+        with contextlib.suppress(Exception):
             self.conn.disconnect()
-        except Exception:  # noqa: BLE001 - closing a dead session must not hide the real failure
-            pass
 
 
 def _batches(lines: list[str], asking: re.Pattern[str]) -> list[list[str]]:
