@@ -383,4 +383,8 @@ def kpi(
 
 
 def main() -> None:
+    import logging
+
+    # Nornir and Netmiko log task tracebacks; without a handler Python would print them on stderr.
+    logging.getLogger().addHandler(logging.NullHandler())
     app()

@@ -59,10 +59,10 @@ ANY_QUESTION_RE = re.compile(r"(?:\[Y/N\]|\[y/n\]|\(Y/N\)|\[Y\(yes\)/N\(no\)/C\(
 SAVE_SUCCESS_RE = re.compile(r"successfully", re.I)
 
 
-def question_for(tail: str) -> Question | None:
-    """The declared question whose pattern ends `tail`, if any."""
+def question_for(tail: str, context: str | None = None) -> Question | None:
+    """The declared question (allowed in `context`, when given) whose pattern ends `tail`."""
     for question in QUESTIONS:
-        if question.pattern.search(tail):
+        if question.pattern.search(tail) and context in (None, question.context):
             return question
     return None
 

@@ -209,7 +209,14 @@ class Rollout:
 
         sites = list(self.options.sites) or None
         results = nr.run(task=read_device, ctx=ctx, sites=sites, name="read")
-        return {n: _reason(m[0].exception) for n, m in results.items() if m.failed}
+        return {n: self._why(n, m[0].exception) for n, m in results.items() if m.failed}
+
+    def _why(self, name: str, exc: BaseException | None) -> str:
+        """The exact reason a host failed; a TCP failure is probed again to tell closed from silent."""
+        if exc is not None and "TCP connection" in str(exc):
+            d = self.devices[name]
+            return _tcp_probe(d.hostname, d.port, min(5.0, self.options.timeout)) or _reason(exc)
+        return _reason(exc)
 
     def plan(self) -> Report:
         """Render, read and diff every host; enters no configuration mode anywhere."""

@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from netmiko.huawei.huawei import HuaweiSSH
-from netmiko.huawei.huawei_vrpv8 import HuaweiVrpv8SSH
+from netmiko.huawei.huawei import HuaweiSSH, HuaweiVrpv8SSH
 
 from .errors import DeviceError
 from .model import Section
@@ -172,8 +171,8 @@ class Session:
         return replies
 
     def _answer(self, command: str, tail: str, context: str, problems: list[tuple[str, str]]) -> str:
-        question = question_for(tail)
-        if question and question.context == context:
+        question = question_for(tail, context)
+        if question:
             return question.answer
         problems.append((command, f"unexpected question answered N: {tail.strip()}"))
         return "N"

@@ -12,7 +12,7 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -322,14 +322,16 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path or "(top level)"
 
 
-def first_error(exc: ValidationError) -> tuple[str, str]:
+def first_error(exc: ValidationError, *, missing: str = "missing") -> tuple[str, str]:
     """The first problem as (field path, one-line message); the rest are counted, not dumped."""
     errors = exc.errors(include_url=False, include_input=False)
     error = errors[0]
     if error["type"] == "missing":
-        message = "missing"
+        message = missing
     elif error["type"] == "extra_forbidden":
         message = "unknown key"
+    elif error["type"] in ("dict_type", "model_type", "model_attributes_type"):
+        message = "must be a mapping"
     else:
         message = re.sub(r"^(Value error|Assertion failed), ", "", error["msg"])
     message = " ".join(message.split())
@@ -381,15 +383,20 @@ def read_text(path: Path) -> str:
         raise InputError(f"{path}: (file)", f"cannot be read ({exc.strerror or exc})") from None
 
 
-def load_yaml(path: Path) -> Any:
-    """Safe YAML with duplicate keys refused; anchors, merges and tabs behave as YAML says."""
+def parse_yaml(path: Path, load: Callable[[str], Any]) -> Any:
+    """The file parsed by `load`; whatever the parser trips on becomes one InputError."""
     text = read_text(path)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        raise yaml_error(path, exc) from None
+        return load(text)
     except RecursionError:
         raise InputError(f"{path}: (document)", "nested too deeply") from None
+    except Exception as exc:  # parsers fail on odd text with IndexError, ValueError, KeyError ... too
+        raise yaml_error(path, exc) from None
+
+
+def load_yaml(path: Path) -> Any:
+    """Safe YAML with duplicate keys refused; anchors, merges and tabs behave as YAML says."""
+    return parse_yaml(path, lambda text: yaml.load(text, Loader=_StrictLoader))
 
 
 def load_spec(path: Path) -> ServiceSpec:

@@ -147,7 +147,7 @@ def test_rejected_bras_command_rolls_back_the_site_and_spares_the_other(fleet, t
         if d.role == "switch" and site in d.sites and other not in d.sites:
             assert lab.devices[name].running_text() == before[name], name
         if d.role == "ac" and site in d.sites:
-            vaps = [f"vap ap {v.ap} radio {v.radio}" for v in d.sites[site].vaps]
+            vaps = [f"vap ap {v.ap} radio {v.radio} ess id 52 wlan {v.wlan}" for v in d.sites[site].vaps]
             assert not any(v in lab.devices[name].running_text() for v in vaps), name
 
 

@@ -1,0 +1,345 @@
+"""SSH front end of the lab: one asyncio loop in a background thread serves every simulated device.
+
+Each device gets its own listener, so a fleet of hundreds costs one thread and one socket per
+device, not one thread per session. The CLI itself lives in `device.py`; this module only moves
+bytes between SSH channels and `CliSession`s and applies the transport faults (closed port,
+refused login, legacy algorithms, latency).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import ipaddress
+import logging
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import asyncssh
+
+if TYPE_CHECKING:
+    from ssid_rollout.lab.device import CliSession, LabDevice
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+#: What installed VRP5 devices offer (DESIGN.md, "SSH to older devices"); paramiko 5 has none of it.
+LEGACY_KEX = ("diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1")
+LEGACY_HOST_KEY_ALGS = ("ssh-rsa",)
+MODERN_KEX = (
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group14-sha256",
+)
+MODERN_HOST_KEY_ALGS = ("ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256")
+#: Real VRP announces itself this way; some clients key quirks on the version string.
+SERVER_VERSION = "HUAWEI-1.5"
+SHUTDOWN_SECONDS = 5.0
+
+
+def loopback(address: str) -> str:
+    """The lab must never be reachable from the network: only 127.0.0.0/8 literals are accepted."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"lab address {address!r} is not an IP address in 127.0.0.0/8") from None
+    if ip not in LOOPBACK:
+        raise ValueError(f"lab address {address!r} is outside 127.0.0.0/8")
+    return str(ip)
+
+
+@functools.cache
+def host_keys() -> tuple[asyncssh.SSHKey, asyncssh.SSHKey]:
+    """(RSA, Ed25519) host keys, made once per process: RSA generation would dominate a fleet's start."""
+    return (
+        asyncssh.generate_private_key("ssh-rsa", key_size=2048),
+        asyncssh.generate_private_key("ssh-ed25519"),
+    )
+
+
+@dataclass
+class LoginCounter:
+    """Password logins a device accepted and refused, for tests to assert on."""
+
+    ok: int = 0
+    failed: int = 0
+
+
+class _Session(asyncssh.SSHServerSession[str]):
+    """One PTY shell: feeds client writes to the CLI in order and sends its answers back.
+
+    A single consumer task per session keeps pipelined writes strictly ordered and lets the
+    per-write latency and the CLI's own delays be `asyncio.sleep`s, never blocking the loop.
+    """
+
+    def __init__(self, device: LabDevice, username: str) -> None:
+        self._device = device
+        self._username = username
+        self._chan: asyncssh.SSHServerChannel[str] | None = None
+        self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
+        self._chan = chan
+
+    def pty_requested(self, term_type: str, term_size: Any, term_modes: Any) -> bool:
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def session_started(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._serve())
+
+    def data_received(self, data: str, datatype: Any) -> None:
+        self._device.note_write()
+        self._inbox.put_nowait(data)
+
+    def eof_received(self) -> bool:
+        self._inbox.put_nowait(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _serve(self) -> None:
+        assert self._chan is not None
+        try:
+            cli = self._device.open_session(self._username)
+            await self._send(cli.greeting())
+            await self._converse(cli)
+        except (BrokenPipeError, ConnectionError):
+            return  # the client went away mid-answer
+        except Exception:  # a CLI bug must cost one session, never the loop that serves the fleet
+            log.exception("lab device %s: session failed", self._device.name)
+        self._chan.close()
+
+    async def _converse(self, cli: CliSession) -> None:
+        while not cli.closed:
+            data = await self._inbox.get()
+            if data is None:
+                return
+            latency = self._device.faults.latency_ms
+            if latency > 0:
+                await asyncio.sleep(latency / 1000)
+            await self._send(cli.receive(data))
+
+    async def _send(self, chunks: list[tuple[float, str]]) -> None:
+        assert self._chan is not None
+        for delay, text in chunks:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._chan.write(text)
+
+
+class _Server(asyncssh.SSHServer):
+    """Password auth for one device's connection; counts logins and registers itself for stop()."""
+
+    def __init__(self, lab: LabServer, name: str) -> None:
+        self._lab = lab
+        self._name = name
+        self._conn: asyncssh.SSHServerConnection | None = None
+        self._user = ""
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        self._lab.connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._conn is not None:
+            self._lab.connections.discard(self._conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        lab = self._lab
+        ok = (
+            not lab.devices[self._name].faults.wrong_password
+            and username == lab.username
+            and password == lab.password
+        )
+        counter = lab.logins[self._name]
+        if ok:
+            counter.ok += 1
+            self._user = username
+        else:
+            counter.failed += 1
+        return ok
+
+    def session_requested(self) -> _Session:
+        return _Session(self._lab.devices[self._name], self._user)
+
+
+class LabServer:
+    """Serves `devices` over SSH at `binds` (name -> (address, port); port 0 = ephemeral).
+
+    start() returns once every listener is up, or raises what stopped one. The loop ends by
+    itself after `max_seconds`, so a lab started by a test never outlives it for long.
+    """
+
+    def __init__(
+        self,
+        devices: Mapping[str, LabDevice],
+        binds: Mapping[str, tuple[str, int]],
+        *,
+        username: str,
+        password: str,
+        max_seconds: float = 1800,
+    ) -> None:
+        unmatched = set(devices) ^ set(binds)
+        if unmatched:
+            raise ValueError(f"devices without a bind address or binds without a device: {sorted(unmatched)}")
+        self.devices = dict(devices)
+        self.binds = {name: (loopback(address), port) for name, (address, port) in binds.items()}
+        self.username = username
+        self.password = password
+        self.max_seconds = max_seconds
+        self.logins = {name: LoginCounter() for name in self.devices}
+        self.endpoints: dict[str, tuple[str, int]] = {}
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._stop_requested = threading.Event()
+        self._ready = threading.Event()
+        self._stopped = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, timeout: float = 120) -> dict[str, tuple[str, int]]:
+        """Listen for every device; returns name -> (address, port) actually bound."""
+        if self._thread is not None:
+            raise RuntimeError("lab server already started")
+        host_keys()  # here, not on the loop: generating keys there would stall every session
+        self._thread = threading.Thread(target=self._run, name="lab-ssh", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            self.stop()
+            raise TimeoutError(f"lab server did not start within {timeout} s")
+        if self._error is not None:
+            self._thread.join(SHUTDOWN_SECONDS)
+            raise self._error
+        return dict(self.endpoints)
+
+    def stop(self) -> None:
+        """Close listeners and sessions, end the loop thread; safe twice and from any thread."""
+        self._stop_requested.set()  # seen by _main if its loop is not up yet
+        loop, event = self._loop, self._stop_event
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                loop.call_soon_threadsafe(event.set)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(SHUTDOWN_SECONDS * 2)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server has stopped (stop() or max_seconds); True if it has."""
+        return self._stopped.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._ready.is_set() and not self._stopped.is_set()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())  # also cancels the session tasks still pending at the end
+        except BaseException as exc:  # start() re-raises it; the thread must not die silently
+            self._error = self._error or exc
+        finally:
+            self._stopped.set()
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._stop_event = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        acceptors: list[asyncssh.SSHAcceptor] = []
+        reserved: list[socket.socket] = []
+        try:
+            await self._listen_all(acceptors, reserved)
+        except Exception as exc:
+            self._error = exc
+        self._ready.set()
+        if self._error is None and not self._stop_requested.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_event.wait(), self.max_seconds)
+        await self._shutdown(acceptors, reserved)
+
+    async def _listen_all(self, acceptors: list[asyncssh.SSHAcceptor], reserved: list[socket.socket]) -> None:
+        options = {legacy: _options(legacy) for legacy in (False, True)}
+        for name, (address, port) in self.binds.items():
+            faults = self.devices[name].faults
+            if faults.closed:
+                reserved.append(_reserve(address, port))
+                self.endpoints[name] = (address, reserved[-1].getsockname()[1])
+                continue
+            acceptor = await asyncssh.listen(
+                address,
+                port,
+                server_factory=functools.partial(_Server, self, name),
+                options=options[faults.legacy_ssh],
+                reuse_address=True,
+            )
+            acceptors.append(acceptor)
+            self.endpoints[name] = (address, acceptor.get_port())
+
+    async def _shutdown(self, acceptors: list[asyncssh.SSHAcceptor], reserved: list[socket.socket]) -> None:
+        for sock in reserved:
+            sock.close()
+        for acceptor in acceptors:
+            acceptor.close()
+        connections = list(self.connections)
+        for conn in connections:
+            conn.close()
+        waits = [a.wait_closed() for a in acceptors] + [c.wait_closed() for c in connections]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), SHUTDOWN_SECONDS)
+
+
+def _options(legacy: bool) -> asyncssh.SSHServerConnectionOptions:
+    """Connection options shared by every listener of one flavour."""
+    rsa, ed25519 = host_keys()
+    keys = [rsa] if legacy else [ed25519, rsa]
+    algs = LEGACY_HOST_KEY_ALGS if legacy else MODERN_HOST_KEY_ALGS
+    return asyncssh.SSHServerConnectionOptions(
+        server_host_keys=[_keypair(key, algs) for key in keys],
+        kex_algs=list(LEGACY_KEX if legacy else MODERN_KEX),
+        server_version=SERVER_VERSION,
+        line_editor=False,  # the simulated CLI echoes, as VRP does
+        encoding="utf-8",
+        errors="replace",  # stray bytes reach the CLI as U+FFFD instead of failing the channel
+        agent_forwarding=False,
+        x11_forwarding=False,
+        allow_scp=False,
+        login_timeout=30,
+    )
+
+
+def _keypair(key: asyncssh.SSHKey, algs: tuple[str, ...]) -> asyncssh.SSHKeyPair:
+    """A key pair that offers only `algs`: asyncssh has no option to narrow a key's host key algorithms."""
+    keypair = asyncssh.load_keypairs(key)[0]
+    wanted = {alg.encode() for alg in algs}
+    keypair.host_key_algorithms = [alg for alg in keypair.host_key_algorithms if alg in wanted]
+    return keypair
+
+
+def _reserve(address: str, port: int) -> socket.socket:
+    """A bound socket that never listens: the port stays ours and every connect is refused at once."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((address, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock

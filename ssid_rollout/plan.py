@@ -1,0 +1,421 @@
+"""Plan one host: what to send, how to take it back, and what stops or worries us first.
+
+The difference itself is hier_config's (`desired.difference(running)`, Platform.HUAWEI_VRP);
+the traps it does not know (DESIGN.md, Known traps) are handled here with the undo table's
+flags: VLAN lists compared as sets, desired `undo ...` lines planned when absent, the RADIUS
+key compared as "present". Everything works on configuration text; nothing here talks to a
+device.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .model import Conflict, Device, HostPlan, Prerequisite, Section
+from .render import config_tree, render_device, render_text
+from .undo import known, undo_sections
+
+if TYPE_CHECKING:
+    from hier_config import HConfig, HConfigChild
+
+    Node = HConfig | HConfigChild
+
+_ALL_VLANS = frozenset(range(1, 4095))
+#: Reversible cipher wrappers and password hashes (huawei-vrp-cli.md section 5).
+_CIPHER = re.compile(r"%\^%#.*?%\^%#|%@%@.*?%@%@|@%@%.*?@%@%|%\$%\$.*?%\$%\$|\$1[a-z]\$\S*")
+#: The portal's minimum redirect parameters (mission.md, Portal redirect URL).
+_PORTAL_NEEDS, _PORTAL_ONE_OF = "wlanuserip", ("wlanacname", "nasip")
+
+
+# -- VLAN lists ---------------------------------------------------------------------------------
+def vlan_set(text: str) -> set[int]:
+    """VLANs of a VRP list: `10 20 800 to 810`, or `all`."""
+    words = text.split()
+    if words == ["all"]:
+        return set(_ALL_VLANS)
+    out: set[int] = set()
+    i = 0
+    while i < len(words):
+        if i + 2 < len(words) and words[i + 1] == "to":
+            out.update(range(int(words[i]), int(words[i + 2]) + 1))
+            i += 3
+        else:
+            out.add(int(words[i]))
+            i += 1
+    return out
+
+
+def vlan_text(vlans: Iterable[int]) -> str:
+    """A VLAN set the way VRP prints it: sorted, runs as `a to b`."""
+    items: list[str] = []
+    ordered = sorted(set(vlans))
+    start = 0
+    for i, vlan in enumerate(ordered):
+        if i + 1 == len(ordered) or ordered[i + 1] != vlan + 1:
+            first = ordered[start]
+            items.append(str(first) if first == vlan else f"{first} to {vlan}")
+            start = i + 1
+    return " ".join(items)
+
+
+def vlans_in(view: Node, path: tuple[str, ...], key: str) -> set[int]:
+    """Every VLAN the lines of `key` list in `view` (system view: `vlan N` blocks too)."""
+    out: set[int] = set()
+    for child in view.children:
+        undo = known(child.text, path)
+        if undo and undo.rule.vlans and undo.key == key:
+            out |= vlan_set(child.text.removeprefix(key))
+        elif not path and key == "vlan batch" and re.fullmatch(r"vlan \d+", child.text):
+            out.add(int(child.text.split()[1]))
+    return out
+
+
+# -- tree helpers -------------------------------------------------------------------------------
+def node_at(tree: Node, path: Iterable[str]) -> Node | None:
+    node: Node | None = tree
+    for part in path:
+        node = node.children.get(part) if node is not None else None
+    return node
+
+
+def shown(path: tuple[str, ...], lines: Iterable[str]) -> tuple[str, ...]:
+    """Lines with their view headers, indented as the device displays them."""
+    return (*(" " * i + p for i, p in enumerate(path)), *(" " * len(path) + x for x in lines))
+
+
+def _normal_line(text: str, path: tuple[str, ...]) -> str:
+    undo = known(text, path)
+    if undo and undo.rule.secret:
+        return f"{undo.key} <present>"
+    return _CIPHER.sub("<cipher>", text)
+
+
+def view_state(node: Node | None, path: tuple[str, ...]) -> frozenset[str] | None:
+    """A view's content, normalised: ciphers present/absent only, VLAN lists as one sorted list.
+
+    Lines are relative to the view, indented one space per level; None when the view is absent.
+    """
+    if node is None:
+        return None
+    out: set[str] = set()
+    for child in node.children:
+        undo = known(child.text, path)
+        if undo and undo.rule.vlans:
+            out.add(f"{undo.key} {vlan_text(vlans_in(node, path, undo.key))}")
+            continue
+        out.add(_normal_line(child.text, path))
+        out |= {" " + x for x in view_state(child, (*path, child.text)) or ()}
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A touched part of a configuration: a view's whole subtree, or, in system view, the
+    settings with these keys and these VLANs (the rest of system view is someone else's)."""
+
+    path: tuple[str, ...]
+    keys: frozenset[str] = frozenset()
+    vlans: frozenset[int] = frozenset()
+
+    def name(self) -> str:
+        if self.path:
+            return " / ".join(self.path)
+        return ", ".join(
+            [*sorted(k.removeprefix("undo ") for k in self.keys), *(["vlan batch"] * bool(self.vlans))]
+        )
+
+    def state(self, tree: Node) -> frozenset[str] | None:
+        if self.path:
+            return view_state(node_at(tree, self.path), self.path)
+        lines = {
+            _normal_line(c.text, ()) for c in tree.children if (u := known(c.text)) and u.key in self.keys
+        }
+        present = self.vlans & vlans_in(tree, (), "vlan batch")
+        return frozenset(lines | {f"vlan {v}" for v in present})
+
+
+def scopes(forward: Iterable[Section], before: Node | None = None) -> list[Scope]:
+    """The parts of a configuration `forward` touches; with `before`, a view created by the
+    change is compared from the first view on its path that `before` lacks."""
+    out: dict[tuple[str, ...], Scope] = {}
+    keys: set[str] = set()
+    vlans: set[int] = set()
+    for section in forward:
+        if section.path:
+            path = section.path
+            if before is not None:
+                path = next(
+                    (path[: i + 1] for i in range(len(path)) if node_at(before, path[: i + 1]) is None), path
+                )
+            out.setdefault(path, Scope(path))
+            continue
+        for line in section.lines:
+            undo = known(line)
+            if undo and undo.rule.vlans:
+                vlans |= vlan_set(line.removeprefix(undo.key))
+            elif undo:
+                keys.add(undo.key)
+    root = [Scope((), frozenset(keys), frozenset(vlans))] if keys or vlans else []
+    return root + list(out.values())
+
+
+def differences(
+    a: Node, b: Node, where: Iterable[Scope]
+) -> Iterator[tuple[Scope, frozenset[str], frozenset[str]]]:
+    """(scope, only in a, only in b) for each scope whose normalised content differs."""
+    for scope in where:
+        sa, sb = scope.state(a), scope.state(b)
+        if sa != sb:
+            absent = frozenset({"(absent)"})
+            yield scope, (sa or absent) - (sb or frozenset()), (sb or absent) - (sa or frozenset())
+
+
+# -- plan ---------------------------------------------------------------------------------------
+def plan_device(
+    device: Device,
+    spec: Any,
+    running: str,
+    saved: str,
+    *,
+    radius_key: str | None,
+    rotate_key: bool = False,
+    sites: Iterable[str] | None = None,
+) -> HostPlan:
+    """Plan `device` from its running and saved configuration text.
+
+    The RADIUS key: the device shows it only as cipher text, so a text diff can neither prove
+    it right nor stop re-sending it. A group that already has a key (any `radius-server
+    shared-key ...` / `shared-key-cipher ...` line) is taken as satisfied; `rotate_key=True`
+    sends the key again (and undo cannot restore the old one: warned). Undo never has a key.
+    """
+    chosen = list(device.sites if sites is None else sites)
+    desired = render_device(device, spec, radius_key, chosen)
+    run = config_tree(running)
+    delta = config_tree(render_text(desired)).difference(run)
+    plan = HostPlan(device.name, device.role, device.platform)
+    plan.forward = [s for s in (_forward(x, run, delta, rotate_key) for x in desired) if s.lines]
+    rotated = [(s.path, x) for s in plan.forward for x in s.lines if _secret_present(run, s.path, x)]
+    plan.undo = undo_sections(
+        [_without(s, {x for p, x in rotated if p == s.path}) for s in plan.forward],
+        lambda path: node_at(run, path) is not None,
+    )
+    attachments = [device.sites[x] for x in chosen if x in device.sites]
+    plan.conflicts = _setting_conflicts(desired, run) + _usage_conflicts(device.role, spec, run, attachments)
+    plan.missing = _prerequisites(device.role, spec, run, attachments)
+    plan.warnings = _warnings(device.role, spec, run, attachments, radius_key)
+    plan.warnings += [
+        f"{p[-1]}: the RADIUS key is re-sent (--rotate-key); undo cannot restore the old one"
+        for p, _ in rotated
+    ]
+    plan.unsaved = [s.name() for s, _, _ in differences(run, config_tree(saved), _top_level(plan.forward))]
+    return plan
+
+
+def _forward(section: Section, run: Node, delta: Node, rotate_key: bool) -> Section:
+    """The part of a desired section the device lacks (VLAN lines cut to the missing VLANs)."""
+    view = node_at(run, section.path)
+    if view is None:
+        return section
+    wanted: list[str] = []
+    in_delta = node_at(delta, section.path)
+    for line in section.lines:
+        undo = known(line, section.path)
+        if undo and undo.rule.vlans:
+            missing = vlan_set(line.removeprefix(undo.key)) - vlans_in(view, section.path, undo.key)
+            wanted += [f"{undo.key} {vlan_text(missing)}"] if missing else []
+        elif undo and undo.rule.secret:
+            wanted += [line] if rotate_key or not _secret_present(run, section.path, line) else []
+        elif line.startswith("undo "):  # hier_config drops these from the difference
+            wanted += [] if line in view.children else [line]
+        elif in_delta is not None and line in in_delta.children:
+            wanted.append(line)
+    return Section(section.path, tuple(wanted), section.owner)
+
+
+def has_secret(view: Node | None, path: tuple[str, ...]) -> bool:
+    """The view (entered by `path`) holds a secret, which the device shows only as cipher text."""
+    return view is not None and any((u := known(c.text, path)) and u.rule.secret for c in view.children)
+
+
+def _secret_present(tree: Node, path: tuple[str, ...], line: str) -> bool:
+    undo = known(line, path)
+    return bool(undo and undo.rule.secret) and has_secret(node_at(tree, path), path)
+
+
+def _without(section: Section, lines: set[str]) -> Section:
+    return Section(section.path, tuple(x for x in section.lines if x not in lines), section.owner)
+
+
+def _top_level(forward: Iterable[Section]) -> list[Scope]:
+    """Touched top-level sections (system view: the touched settings), for running vs saved."""
+    paths = {s.path[:1] for s in forward if s.path}
+    return [x for x in scopes(forward) if not x.path] + [Scope(p) for p in sorted(paths)]
+
+
+# -- conflicts ----------------------------------------------------------------------------------
+def _setting_conflicts(desired: Iterable[Section], run: Node) -> list[Conflict]:
+    """Settings the device already has with another value in a view the service uses."""
+    out: list[Conflict] = []
+    for section in desired:
+        view = node_at(run, section.path)
+        if view is None:
+            continue
+        for line in section.lines:
+            undo = known(line, section.path)
+            if undo is None or undo.rule.secret or undo.rule.vlans:
+                continue
+            others = [
+                c.text
+                for c in view.children
+                if c.text != line
+                and (u := known(c.text, section.path))
+                and (u.rule, u.key) == (undo.rule, undo.key)
+            ]
+            if others:
+                where = section.path[-1] if section.path else "system view"
+                out.append(
+                    Conflict(
+                        f"{where}: the service needs {line!r}, the device has another",
+                        shown(section.path, others),
+                    )
+                )
+    return out
+
+
+def _usage_conflicts(role: str, spec: Any, run: Node, attachments: list[Any]) -> list[Conflict]:
+    """The service VLAN (or, on the AC, the ESS name) already serving something else."""
+    out: list[Conflict] = []
+    if role == "bras":
+        for att in attachments:
+            trunk = att.subinterface.rsplit(".", 1)[0]
+            for child in run.children:
+                if (
+                    not child.text.startswith(f"interface {trunk}.")
+                    or child.text == f"interface {att.subinterface}"
+                ):
+                    continue
+                used = [
+                    c.text
+                    for c in child.children
+                    if c.text.startswith("user-vlan ") and _user_vlans(c.text) & {spec.vlan}
+                ]
+                if used:
+                    reason = f"VLAN {spec.vlan} already used on {trunk} by {child.text.split()[1]}"
+                    out.append(Conflict(reason, shown((child.text,), used)))
+    if role == "ac":
+        mapping = re.compile(rf"vlan-mapping ess id (\d+) type tag region \d+ vlan {spec.vlan}")
+        used = [c.text for c in run.children if (m := mapping.fullmatch(c.text)) and int(m[1]) != spec.ess.id]
+        if used:
+            out.append(Conflict(f"VLAN {spec.vlan} already mapped to another ESS", tuple(used)))
+        name = re.compile(rf"ess name {re.escape(spec.ess.name)} id (\d+) .*")
+        taken = [c.text for c in run.children if (m := name.fullmatch(c.text)) and int(m[1]) != spec.ess.id]
+        if taken:
+            out.append(Conflict(f"ESS name {spec.ess.name} already used by another ESS id", tuple(taken)))
+    return out
+
+
+def _user_vlans(line: str) -> set[int]:
+    """VLANs of `user-vlan 806`, `user-vlan 800 810` or `user-vlan 806 qinq 100`."""
+    numbers = [int(w) for w in line.split()[1:3] if w.isdigit()]
+    return set(range(numbers[0], numbers[-1] + 1)) if numbers else set()
+
+
+# -- prerequisites and warnings -----------------------------------------------------------------
+def _exact(*parts: str) -> re.Pattern[str]:
+    return re.compile(re.escape("\n".join(parts)))
+
+
+def _ap_known(ap: str) -> re.Pattern[str]:
+    """An AP the AC knows: `ap id N ...` or `ap-id N ...` at any level (WS6603 display unconfirmed)."""
+    return re.compile(rf"(?:.*\n)*ap(?:-id| id) {ap}(?: .*)?")
+
+
+def _lists_aps(run: Node) -> bool:
+    """Whether the configuration shows the AC's APs at all (if not, it cannot tell one is missing)."""
+    pattern = _ap_known(r"\d+")
+    return any(pattern.fullmatch(p) for p in _paths(run))
+
+
+def _needs(
+    role: str, spec: Any, attachments: list[Any]
+) -> Iterator[tuple[str, tuple[str, ...], re.Pattern[str]]]:
+    """(what, lines to look for, pattern over `_paths`) of each prerequisite."""
+    if role == "bras":
+        yield (
+            f"user group {spec.user_group}",
+            (f"user-group {spec.user_group}",),
+            _exact(f"user-group {spec.user_group}"),
+        )
+        pool = f"ip pool {spec.ip_pool} bas"
+        yield f"IP pool {spec.ip_pool}", (f"{pool} local",), re.compile(rf"{re.escape(pool)} .*")
+        for domain in (spec.domains.pre_auth, spec.domains.auth):
+            for kind, name in (
+                ("authentication-scheme", domain.authentication_scheme),
+                ("accounting-scheme", domain.accounting_scheme),
+            ):
+                yield (
+                    f"{kind} {name} (domain {domain.name})",
+                    ("aaa", f" {kind} {name}"),
+                    _exact("aaa", f"{kind} {name}"),
+                )
+        for parent in sorted({a.subinterface.rsplit(".", 1)[0] for a in attachments}):
+            yield f"interface {parent}", (f"interface {parent}",), _exact(f"interface {parent}")
+    elif role == "switch":
+        for port in sorted({p for a in attachments for p in a.trunk_ports}):
+            lines = (f"interface {port}", " port link-type trunk")
+            yield f"trunk port {port}", lines, _exact(f"interface {port}", "port link-type trunk")
+    elif role == "ac":
+        for ap in sorted({v.ap for a in attachments for v in a.vaps}):
+            yield f"AP {ap}", (f"ap id {ap} ...",), _ap_known(str(ap))
+
+
+def _prerequisites(role: str, spec: Any, run: Node, attachments: list[Any]) -> list[Prerequisite]:
+    """Objects the service uses but does not create: the device refuses a line naming a missing one."""
+    present = list(_paths(run))
+    missing: dict[str, Prerequisite] = {}
+    if role == "ac" and not _lists_aps(run):
+        return []  # said as a warning instead
+    for what, lines, pattern in _needs(role, spec, attachments):
+        if not any(pattern.fullmatch(p) for p in present):
+            missing.setdefault(what, Prerequisite(what, lines))
+    return list(missing.values())
+
+
+def _paths(node: Node, prefix: str = "") -> Iterator[str]:
+    """Each line with its views before it, one a line (interface names hold `/`)."""
+    for child in node.children:
+        here = f"{prefix}{child.text}"
+        yield here
+        yield from _paths(child, here + "\n")
+
+
+def _warnings(role: str, spec: Any, run: Node, attachments: list[Any], radius_key: str | None) -> list[str]:
+    """What the device accepts but leaves the service broken or weaker, or what the
+    configuration cannot show: said, not stopped."""
+    if role == "ac" and not _lists_aps(run):
+        aps = ", ".join(str(x) for x in sorted({v.ap for a in attachments for v in a.vaps}))
+        return [f"the configuration lists no APs: check `display ap all` for AP {aps} before the VAPs go out"]
+    if role != "bras":
+        return []
+    out: list[str] = []
+    number, own = spec.acl.number, f"acl number {spec.acl.number}"
+    applies = re.compile(rf"\b(?:acl|acl-group)\s+(?:number\s+)?{number}\b")
+    if not any(applies.search(p.rsplit("\n", 1)[-1]) for p in _paths(run) if p.split("\n")[0] != own):
+        out.append(
+            f"nothing applies ACL {number} to user traffic (no `acl {number}`, `acl-group` or "
+            f"`if-match acl {number}` line outside the ACL): the portal whitelist has no effect"
+        )
+    values = set(spec.portal.redirect_keys.values())
+    if _PORTAL_NEEDS not in values or not values & set(_PORTAL_ONE_OF):
+        pairs = ", ".join(f"{k} {v}" for k, v in spec.portal.redirect_keys.items())
+        out.append(
+            f"portal redirect keys ({pairs}) miss the portal minimum, {_PORTAL_NEEDS} plus "
+            f"{' or '.join(_PORTAL_ONE_OF)}: the BRAS address sent as anything else (wlanacip) is neither"
+        )
+    group = f"radius-server group {spec.radius.group}"
+    if radius_key is None and not has_secret(run.children.get(group), (group,)):
+        out.append(f"no RADIUS key given and {group} has none: the key line is not planned")
+    return out

@@ -1,0 +1,231 @@
+"""Credentials and RADIUS keys, and the masker every byte of output goes through.
+
+Secrets come from the environment or the system keyring, never from the inventory or the
+playbook, and are checked before any device is touched. What the tool writes can still carry
+them (Netmiko echoes, exception messages, diffs), so output is masked where it leaves the
+process: the known secrets in every spelling they are likely to take (JSON, repr, HTML, URL),
+plus anything that looks like one (VRP cipher text, the argument of a key or password keyword).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ssid_rollout.errors import InputError
+from ssid_rollout.model import Device
+
+KEYRING_SERVICE = "ssid-rollout"
+USERNAME_VAR = "SSID_ROLLOUT_USERNAME"
+PASSWORD_VAR = "SSID_ROLLOUT_PASSWORD"
+SHARED_RADIUS_KEY_VAR = "SSID_ROLLOUT_RADIUS_KEY"
+MASK = "******"
+RADIUS_KEY_MAX = 64
+#: Prefixes of VRP's reversible cipher text: a key that starts with one is not a plain key.
+CIPHER_PREFIXES = ("%^%#", "%@%@", "@%@%", "%$%$")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """SSH login for every device; the password stays out of repr()."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+def _keyring_get(entry: str) -> str | None:
+    """A keyring entry, or None; a keyring that is missing or fails counts as "not stored"."""
+    try:
+        import keyring
+
+        return keyring.get_password(KEYRING_SERVICE, entry)
+    except Exception:  # backends fail in many ways (no D-Bus, locked, absent): all mean "not found"
+        return None
+
+
+def _lookup(variable: str, entry: str) -> tuple[str, str] | None:
+    """(value, where it came from) from the environment, else the keyring."""
+    if variable in os.environ:
+        return os.environ[variable], variable
+    value = _keyring_get(entry)
+    return None if value is None else (value, f"keyring ({KEYRING_SERVICE}, {entry})")
+
+
+def _check_login_value(value: str, where: str, what: str) -> None:
+    if not value:
+        raise InputError(where, f"the {what} is empty")
+    if any(not char.isprintable() for char in value) or value != value.strip():
+        raise InputError(where, f"the {what} has a control character or leading/trailing space")
+
+
+def resolve_credentials() -> Credentials:
+    """Username and password from SSID_ROLLOUT_USERNAME/PASSWORD, else the keyring.
+
+    Keyring entries: service "ssid-rollout", names "username" and "password".
+    """
+    username = _lookup(USERNAME_VAR, "username")
+    password = _lookup(PASSWORD_VAR, "password")
+    if username is None or password is None:
+        missing = " and ".join(
+            var for var, found in ((USERNAME_VAR, username), (PASSWORD_VAR, password)) if not found
+        )
+        raise InputError(
+            "credentials",
+            f"{missing} not set: set {USERNAME_VAR} and {PASSWORD_VAR}, or keyring entries "
+            f"({KEYRING_SERVICE}, username) and ({KEYRING_SERVICE}, password)",
+        )
+    _check_login_value(username[0], username[1], "username")
+    _check_login_value(password[0], password[1], "password")
+    return Credentials(username=username[0], password=password[0])
+
+
+def radius_key_variable(host: str) -> str:
+    """SSID_ROLLOUT_RADIUS_KEY_<HOST>: host upper-cased, non-alphanumerics as `_`."""
+    return f"{SHARED_RADIUS_KEY_VAR}_{re.sub(r'[^A-Z0-9]', '_', host.upper())}"
+
+
+def check_radius_key(key: str, where: str, host: str) -> None:
+    """Refuse a key the device CLI would read differently; the message never shows the key."""
+    problem = None
+    if not key:
+        problem = "is empty"
+    elif len(key) > RADIUS_KEY_MAX:
+        problem = f"is longer than {RADIUS_KEY_MAX} characters"
+    elif any(not "!" <= char <= "~" for char in key):
+        problem = "has a space or a character outside printable ASCII"
+    elif "?" in key:
+        problem = "has '?' (the device's help key)"
+    elif '"' in key or "'" in key:
+        problem = "has a quote"
+    elif key.startswith(CIPHER_PREFIXES):
+        problem = "looks like VRP cipher text: give the plain key"
+    if problem:
+        raise InputError(where, f"the RADIUS key of {host} {problem}")
+
+
+def resolve_radius_keys(devices: Mapping[str, Device], *, shared: bool) -> dict[str, str]:
+    """Each BRAS's RADIUS key: its own variable or keyring entry, the shared one only if `shared`.
+
+    A BRAS's own key wins over the shared one.
+    """
+    names = [name for name, device in devices.items() if device.role == "bras"]
+    variables: dict[str, str] = {}
+    for name in names:
+        variable = radius_key_variable(name)
+        if variable in variables:
+            raise InputError(variable, f"names both {variables[variable]} and {name}: rename one host")
+        variables[variable] = name
+    keys: dict[str, str] = {}
+    for variable, name in variables.items():
+        found = _lookup(variable, f"radius-key/{name}")
+        if found is None and shared and SHARED_RADIUS_KEY_VAR in os.environ:
+            found = os.environ[SHARED_RADIUS_KEY_VAR], SHARED_RADIUS_KEY_VAR
+        if found is None:
+            hint = ""
+            if SHARED_RADIUS_KEY_VAR in os.environ:
+                hint = f"; {SHARED_RADIUS_KEY_VAR} is set, but it is used only with --shared-radius-key"
+            raise InputError(
+                variable,
+                f"no RADIUS key for {name}: set {variable} or keyring entry "
+                f"({KEYRING_SERVICE}, radius-key/{name}){hint}",
+            )
+        check_radius_key(found[0], found[1], name)
+        keys[name] = found[0]
+    return keys
+
+
+# --- masking ------------------------------------------------------------------------------
+
+# Cipher text may hold any printable character, so it runs to its closing wrapper; cut or
+# unterminated, it runs to the end of the word. A plain argument ends at whitespace, a quote or a
+# backslash, so masking it never breaks the JSON or repr around it.
+_ARGUMENT = r"""[^\s"'\\]"""
+_CIPHER = "|".join(
+    [rf"{re.escape(wrap)}[^\r\n]{{0,400}}?{re.escape(wrap)}" for wrap in CIPHER_PREFIXES]
+    + ["(?:" + "|".join(map(re.escape, CIPHER_PREFIXES)) + f"){_ARGUMENT}*", rf"\$1[a-z]\${_ARGUMENT}*"]
+)
+_KEYWORD = (
+    r"(?P<keyword>(?i:\b(?:shared-key(?:-cipher)?|pass-phrase|password(?:[ \t]+level[ \t]+\d+)?"
+    r"|key(?=[ \t]+(?:simple|cipher)\b))(?:[ \t]+(?:cipher|simple|irreversible-cipher))?[ \t]+))"
+    f"(?:{_CIPHER}|{_ARGUMENT}+)"
+)
+
+
+def _spellings(secret: str) -> set[str]:
+    """The ways a secret shows up in text the tool writes."""
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        repr(secret)[1:-1],
+        html.escape(secret),
+        urllib.parse.quote(secret, safe=""),
+    }
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex for many literals, shaped as a trie: cost grows with length, not count."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{group})?" if "" in node else group
+
+    return build(root)
+
+
+class Masker:
+    """Replaces known secrets (also inside longer strings) and secret-looking text with ******."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        literals = {spelling for secret in secrets if secret for spelling in _spellings(secret)}
+        known = f"(?:{_trie_pattern(literals)})" if literals else "(?!)"
+        self._known = re.compile(known)
+        self._pattern = re.compile(f"{known}|{_CIPHER}|{_KEYWORD}")
+
+    def mask(self, text: str) -> str:
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        keyword = match.group("keyword")
+        # the keyword itself is kept, unless a known secret hides in it
+        return MASK if keyword is None else self._known.sub(MASK, keyword) + MASK
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks the message, its arguments and any traceback.
+
+    Attach it to handlers: a logger's own filters do not see records from child loggers.
+    """
+
+    def __init__(self, masker: Masker) -> None:
+        super().__init__()
+        self.masker = masker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not hide the message, nor crash the caller
+            message = f"{record.msg} {record.args}"
+        record.msg, record.args = self.masker.mask(message), None
+        if record.exc_info:
+            traceback = logging.Formatter().formatException(record.exc_info)
+            record.exc_text, record.exc_info = self.masker.mask(traceback), None
+        elif record.exc_text:
+            record.exc_text = self.masker.mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.masker.mask(record.stack_info)
+        return True
