@@ -73,7 +73,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sites", type=int, default=300, help="300 sites = 300 switches + 100 BRAS + 100 ACs")
+    parser.add_argument("--sites", type=int, default=300, help="300 sites: 300 switches, 100 BRAS, 100 ACs")
     parser.add_argument("--workers", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
@@ -128,7 +128,8 @@ def main() -> int:
         print(f"p99 {percentile(logins, 99):.3f} s, max {max(logins):.3f} s")
         print(f"whole session incl. Netmiko disconnect: p50 {statistics.median(whole):.3f} s")
     print(f"wall time for all logins: {wall:.1f} s")
-    print(f"lab process: CPU {cpu:.2f} s ({cpu - cpu_at_ready:.2f} s for the logins), peak RSS {peak_mib:.0f} MiB")
+    print(f"lab process: CPU {cpu:.2f} s ({cpu - cpu_at_ready:.2f} s of it for the logins), ", end="")
+    print(f"peak RSS {peak_mib:.0f} MiB")
     print(f"lab exit code after SIGTERM: {lab_exit}")
     print(
         f"RESULT devices={len(endpoints)} ok={len(logins)} failed={len(errors)} "

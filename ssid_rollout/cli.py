@@ -44,9 +44,16 @@ Timeout = Annotated[float, typer.Option("--timeout", help="seconds to wait for a
 
 
 def _fail(exc: BaseException) -> None:
+    import os
+
+    from .secrets import Masker
+
     code = exc.exit_code if isinstance(exc, RolloutError) else 1
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    typer.echo(f"ssid-rollout: error: {text}", err=True)
+    secrets = [
+        v for k, v in os.environ.items() if k.startswith(("SSID_ROLLOUT_PASSWORD", "SSID_ROLLOUT_RADIUS_KEY"))
+    ]
+    typer.echo(f"ssid-rollout: error: {Masker(secrets).mask(text)}", err=True)
     raise typer.Exit(code)
 
 
@@ -59,6 +66,8 @@ def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, qui
     except KeyboardInterrupt:
         typer.echo("ssid-rollout: interrupted", err=True)
         raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback, for anything unforeseen
+        _fail(exc)
     data = report.to_dict()
     if report_file:
         report_file.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -44,6 +44,8 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
             change_id="DEMO-0001",
             runs_dir=runs_dir or work / "runs",
             approve_sites=tuple(special_sites(inventory)),
+            force=True,
+            reason="demo against the simulated lab",
         )
         steps = [
             ("check", lambda r: r.check()),
@@ -63,7 +65,15 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
         if pushed and pushed.run_dir:
             console.rule(f"rollback of {pushed.run_dir}")
             report = Rollout(
-                inv, playbook, Options(change_id="DEMO-0001-RB", runs_dir=options.runs_dir, partial_site=True)
+                inv,
+                playbook,
+                Options(
+                    change_id="DEMO-0001-RB",
+                    runs_dir=options.runs_dir,
+                    partial_site=True,
+                    force=True,
+                    reason=options.reason,
+                ),
             ).rollback(Path(pushed.run_dir))
             print_report(report, console)
             codes.append(report.exit_code)

@@ -8,7 +8,7 @@ in `tasks`. The CLI is a thin layer over this class.
 from __future__ import annotations
 
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,12 @@ class Options:
     partial_site: bool = False
     approve_sites: Sequence[str] = ()
     timeout: float = 60.0
+    window: str | None = None  # HH:MM-HH:MM; else the inventory's data.window
+    timezone: str | None = None
+    force: bool = False
+    reason: str | None = None
+    resume: Path | None = None  # continue a run folder (push --resume DIR)
+    confirm: Callable[[str], bool] | None = None  # asked after the canary wave; None = go on
 
 
 @dataclass
@@ -54,6 +60,15 @@ class Report:
     sites: dict[str, dict[str, Any]] = field(default_factory=dict)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def masked(self, mask: Callable[[str], str]) -> Report:
+        """The report with every string masked: rows carry device answers and planned lines."""
+        self.sites, self.hosts, self.warnings = (
+            _mask_all(self.sites, mask),
+            _mask_all(self.hosts, mask),
+            _mask_all(self.warnings, mask),
+        )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +86,7 @@ class Rollout:
     """One service, one inventory, one selection of hosts and sites."""
 
     def __init__(self, inventory: Path, playbook: Path, options: Options | None = None) -> None:
-        from .inventory import load_devices, select, special_sites
+        from .inventory import load_inventory, select, special_sites
         from .secrets import Masker, resolve_credentials, resolve_radius_keys
         from .spec import load_spec
 
@@ -83,7 +98,8 @@ class Rollout:
         if o.workers < 1 or o.workers > 500:
             raise InputError("--workers", "must be between 1 and 500")
         self.spec = load_spec(Path(playbook))
-        self.all_devices = load_devices(self.inventory, self.spec)
+        loaded = load_inventory(self.inventory, self.spec)
+        self.all_devices, self.specs = loaded.devices, loaded.specs
         self.devices = select(
             self.all_devices, hosts=o.hosts, groups=o.groups, sites=o.sites, departments=o.departments
         )
@@ -98,7 +114,8 @@ class Rollout:
 
     # -- helpers ---------------------------------------------------------------------------------
     def spec_for(self, device: Device) -> Any:
-        return self.spec.for_device(getattr(device, "overrides", {}) or {})
+        """The service as this host sees it: playbook plus its group/host overrides."""
+        return self.specs[device.name]
 
     def site_hosts(self, site: str) -> dict[str, list[str]]:
         """Hosts of a site by role, among the selected devices."""
@@ -161,9 +178,42 @@ class Rollout:
     def _run_folder(self) -> Any:
         from .runfolder import RunFolder, runs_dir
 
-        if not self.options.change_id:
+        o = self.options
+        if not o.change_id:
             raise InputError("--change-id", "push and rollback need a change id")
-        return RunFolder.create(runs_dir(self.options.runs_dir), self.options.change_id, self.masker.mask)
+        if o.resume:
+            if not (Path(o.resume) / "journal.jsonl").exists():
+                raise InputError("--resume", f"{o.resume} is not a run folder (no journal.jsonl)")
+            return RunFolder(Path(o.resume), self.masker.mask)
+        return RunFolder.create(runs_dir(o.runs_dir), o.change_id, self.masker.mask)
+
+    def _guards(self) -> tuple[str | None, Any]:
+        """Window first (nothing written when refused), then the device locks of this run."""
+        from .guards import Locks, check_window
+        from .inventory import inventory_settings
+        from .runfolder import runs_dir
+
+        o = self.options
+        settings = inventory_settings(self.inventory)
+        override = check_window(
+            o.window or settings.get("window"),
+            o.timezone or settings.get("timezone"),
+            force=o.force,
+            reason=o.reason,
+        )
+        return override, Locks(runs_dir(o.runs_dir) / "locks", o.change_id or "")
+
+    def _lock(self, locks: Any, run: Any, report: Report, status: dict[str, Any]) -> None:
+        """Refuse the sites of devices another live run holds; report stale locks taken over."""
+        refused = locks.acquire(self.devices)
+        for stale in locks.stale:
+            report.warnings.append(f"stale lock taken over: {stale}")
+        for host, holder in refused.items():
+            report.hosts[host] = self._host_row(host, status="locked", reason=f"locked by change {holder}")
+            for site in self.devices[host].sites:
+                if site in self.sites:
+                    status[site] = {"status": "refused", "reason": f"{host} is locked by change {holder}"}
+        run.journal("locks", held=[p.stem for p in locks.held], refused=refused, stale=locks.stale)
 
     # -- check -----------------------------------------------------------------------------------
     def check(self) -> Report:
@@ -200,7 +250,7 @@ class Rollout:
             reason = multi[0].result if multi[0].result is not None else _reason(multi[0].exception)
             report.hosts[name] = self._host_row(name, status="ok" if ok else "unreachable", reason=reason)
         report.exit_code = 0 if all(h["status"] == "ok" for h in report.hosts.values()) else 1
-        return report
+        return report.masked(self.masker.mask)
 
     # -- plan ------------------------------------------------------------------------------------
     def _read(self, nr: Any, ctx: Any) -> dict[str, str]:
@@ -235,7 +285,7 @@ class Rollout:
         report.exit_code = (
             1 if any(h["status"] in ("conflict", "unreachable") for h in report.hosts.values()) else 0
         )
-        return report
+        return report.masked(self.masker.mask)
 
     # -- push ------------------------------------------------------------------------------------
     def waves(self, sites: list[str]) -> list[list[str]]:
@@ -254,22 +304,41 @@ class Rollout:
         from .tasks import compensate_device, push_device
 
         self._check_partial_sites()
+        override, locks = self._guards()
         run = self._run_folder()
         report = Report("push", run_dir=str(run.path), change_id=self.options.change_id)
         ctx = self._context(run)
-        run.journal("start", command="push", hosts=list(self.devices), sites=self.sites)
-        nr = self._nornir(run)
+        run.journal(
+            "start",
+            command="push",
+            hosts=list(self.devices),
+            sites=self.sites,
+            resume=bool(self.options.resume),
+        )
+        if override:
+            report.warnings.append(override)
+            run.journal("guard-override", text=override)
+        status: dict[str, Any] = {}
+        self._lock(locks, run, report, status)
+        free = [n for n in self.devices if n in {p.stem for p in locks.held}]
+        nr = self._nornir(run, free)
         try:
-            unreadable = self._read(nr, ctx)
+            unreadable = self._read(nr, ctx) if free else {}
             run.write_json("plan.json", {n: _plan_row(s.plan) for n, s in ctx.states.items()})
-            status = self._initial_site_status(ctx, unreadable, report)
+            status.update(
+                {
+                    k: v
+                    for k, v in self._initial_site_status(ctx, unreadable, report).items()
+                    if k not in status
+                }
+            )
             applied: dict[str, list[Section]] = {}
             total = len(self.sites) or 1
-            for wave in self.waves([s for s in self.sites if s not in status]):
-                failed_so_far = sum(1 for v in status.values() if v["status"] in ("failed", "rolled-back"))
-                if 100.0 * failed_so_far / total > self.options.max_fail_percent:
-                    for site in wave:
-                        status[site] = {"status": "not-started", "reason": "failure budget exceeded"}
+            stop: str | None = None
+            for n, wave in enumerate(self.waves([s for s in self.sites if s not in status])):
+                stop = stop or self._wave_gate(n, status, total)
+                if stop:
+                    status.update({site: {"status": "not-started", "reason": stop} for site in wave})
                     continue
                 self._push_wave(nr, ctx, wave, status, applied, report, push_device, compensate_device)
             for site in self.sites:
@@ -277,12 +346,24 @@ class Rollout:
             report.sites = status
         finally:
             nr.close_connections()
+            locks.release()
         for name in self.devices:
             report.hosts.setdefault(name, self._host_row(name, status="unchanged"))
+        _add_timings(report, ctx)
         report.exit_code = _exit_code(report)
         run.journal("end", exit_code=report.exit_code)
         run.write_json("report.json", report.to_dict())
-        return report
+        return report.masked(self.masker.mask)
+
+    def _wave_gate(self, n: int, status: dict[str, Any], total: int) -> str | None:
+        """Why no further wave may start: the failure budget, or a declined canary."""
+        failed = sum(1 for v in status.values() if v["status"] in ("failed", "rolled-back"))
+        if 100.0 * failed / total > self.options.max_fail_percent:
+            return f"failure budget exceeded ({failed} of {total} sites failed)"
+        o = self.options
+        if n == 1 and o.canary and o.confirm and not o.confirm(f"Canary wave of {o.canary} site(s) done."):
+            return "stopped after the canary wave"
+        return None
 
     def _initial_site_status(self, ctx: Any, unreadable: dict[str, str], report: Report) -> dict[str, Any]:
         status: dict[str, Any] = {}
@@ -415,7 +496,7 @@ class Rollout:
                 name, status="failed" if bad else "ok", facts=[_fact_row(f) for f in facts]
             )
         report.exit_code = 0 if all(h["status"] == "ok" for h in report.hosts.values()) else 1
-        return report
+        return report.masked(self.masker.mask)
 
     # -- rollback --------------------------------------------------------------------------------
     def rollback(self, source: Path) -> Report:
@@ -464,7 +545,24 @@ class Rollout:
         )
         run.journal("end", exit_code=report.exit_code)
         run.write_json("report.json", report.to_dict())
-        return report
+        return report.masked(self.masker.mask)
+
+
+def _add_timings(report: Report, ctx: Any) -> None:
+    """Per host: seconds spent in its tasks and round trips (writes that waited for an answer)."""
+    for name, row in report.hosts.items():
+        row["seconds"] = round(ctx.seconds.get(name, 0.0), 3)
+        row["round_trips"] = ctx.round_trips.get(name, 0)
+
+
+def _mask_all(value: Any, mask: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _mask_all(v, mask) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_all(v, mask) for v in value]
+    return value
 
 
 def _touched_sections(events: list[dict[str, Any]]) -> dict[str, list[Section]]:
@@ -557,6 +655,8 @@ def _outcome_row(out: Any) -> dict[str, Any]:
 def _exit_code(report: Report) -> int:
     if any(h.get("status") == "manual-action-needed" for h in report.hosts.values()):
         return 4
+    if any(h.get("status") == "locked" for h in report.hosts.values()):
+        return 3
     bad_sites = any(v["status"] != "done" for v in report.sites.values())
     bad_hosts = any(
         h.get("status") in ("failed", "applied-not-saved", "unreachable") for h in report.hosts.values()

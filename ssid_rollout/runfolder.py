@@ -52,6 +52,11 @@ class RunFolder:
         target.write_text(self.mask(text), encoding="utf-8")
         return target
 
+    def write_new(self, name: str, text: str) -> Path:
+        """Write unless it exists: a resumed run keeps the backups taken before its first change."""
+        target = self.path / name
+        return target if target.exists() else self.write(name, text)
+
     def write_json(self, name: str, data: Any) -> Path:
         return self.write(name, json.dumps(data, indent=2, ensure_ascii=False, default=str))
 

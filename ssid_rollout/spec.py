@@ -254,7 +254,8 @@ class ServiceSpec(StrictModel):
             if key not in self.overridable:
                 allowed = ", ".join(self.overridable) or "nothing"
                 raise InputError(
-                    f"{sources.get(key, where)}.{key}", f"not overridable (the playbook allows {allowed})"
+                    f"{sources.get(key, where)}.{_shown(key)}",
+                    f"not overridable (the playbook allows {allowed})",
                 )
             *parents, leaf = key.split(".")
             node = data
@@ -297,7 +298,7 @@ def flatten_overrides(overrides: Mapping[str, Any], where: str) -> dict[str, Any
             if nested and isinstance(value, Mapping):
                 walk(value, key + ".")
             elif key in flat:
-                raise InputError(f"{where}.{key}", "set twice")
+                raise InputError(f"{where}.{_shown(key)}", "set twice")
             else:
                 flat[key] = value
 
@@ -306,6 +307,11 @@ def flatten_overrides(overrides: Mapping[str, Any], where: str) -> dict[str, Any
 
 
 # --- errors and loading -------------------------------------------------------------------
+
+
+def _shown(dotted: str) -> str:
+    """A dotted key as it can appear in a one-line message, whatever its parts hold."""
+    return field_path(tuple(dotted.split(".")))
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:

@@ -6,6 +6,8 @@ sites each stage gets. Tasks return typed results and print nothing.
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +76,26 @@ class Context:
     trial_seconds: int = 300
     run: Any = None  # RunFolder, when the run writes artifacts
     states: dict[str, DeviceState] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # device time spent in tasks, per host
+    round_trips: dict[str, int] = field(default_factory=dict)  # writes that waited for an answer
+
+
+def timed(func: Callable[..., Result]) -> Callable[..., Result]:
+    """Add the task's wall time to `ctx.seconds[host]`, so reports show where time goes."""
+
+    @functools.wraps(func)
+    def wrapper(task: Task, ctx: Context, *args: Any, **kwargs: Any) -> Result:
+        start = time.perf_counter()
+        try:
+            return func(task, ctx, *args, **kwargs)
+        finally:
+            name = task.host.name
+            ctx.seconds[name] = ctx.seconds.get(name, 0.0) + time.perf_counter() - start
+            conn = task.host.connections.get(CONNECTION)
+            if conn is not None:
+                ctx.round_trips[name] = conn.connection.round_trips
+
+    return wrapper
 
 
 @dataclass
@@ -102,6 +124,7 @@ class Outcome:
 
 
 # -- read ---------------------------------------------------------------------------------------
+@timed
 def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) -> Result:
     """Connect, back up running/saved configuration and plan the change: nothing is configured."""
     from .plan import plan_device
@@ -112,7 +135,7 @@ def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) ->
         "display version", "display current-configuration", "display saved-configuration"
     )
     if ctx.run:
-        ctx.run.write(f"backups/{device.name}.cfg", running)
+        ctx.run.write_new(f"backups/{device.name}.cfg", running)
     plan = plan_device(
         device,
         ctx.spec_for(device),
@@ -136,6 +159,7 @@ def read_facts(s: Session, device: Device, ctx: Context, sites: Sequence[str]) -
     return verify_device(device, ctx.spec_for(device), parse_config(running), sites=sites)
 
 
+@timed
 def verify_task(task: Task, ctx: Context, sites: Sequence[str] | None = None) -> Result:
     device = ctx.devices[task.host.name]
     chosen = list(sites if sites is not None else device.sites)
@@ -144,6 +168,7 @@ def verify_task(task: Task, ctx: Context, sites: Sequence[str] | None = None) ->
 
 
 # -- push ---------------------------------------------------------------------------------------
+@timed
 def push_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
     """Apply the planned difference for `sites`, verify, and save; compensate what fails."""
     device = ctx.devices[task.host.name]
@@ -325,6 +350,7 @@ def _lines(section: Section) -> list[str]:
     return [*section.path, *section.lines]
 
 
+@timed
 def compensate_device(task: Task, ctx: Context, applied: list[Section], sites: Sequence[str]) -> Result:
     """Roll back `sites` on a device an earlier stage changed (a later stage of the site failed)."""
     device = ctx.devices[task.host.name]

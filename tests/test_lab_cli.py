@@ -125,12 +125,14 @@ def block(text: str, first: str) -> str:
     return "\n".join(lines[start:end])
 
 
-# ---------------------------------------------------------------------------------------------- prompts, views
+# ------------------------------------------------------------ prompts, views
 def test_vrp5_prompts_follow_the_views_and_fall_back_to_parent_views() -> None:
     # huawei-vrp-cli.md section 2: `[HOST-aaa]`, `[HOST-aaa-domain-kd]`, `[HOST-Eth-Trunk5.807]` ...
     session = login(bras("vrp5"))
     out = type_(session, "system-view", "aaa", "domain kd", "acl number 6001", "radius-server group kd-auth")
-    out += type_(session, "interface Eth-Trunk5.807", "user-vlan 806", "bas", "ip pool wlan_2 bas local", "return")
+    out += type_(
+        session, "interface Eth-Trunk5.807", "user-vlan 806", "bas", "ip pool wlan_2 bas local", "return"
+    )
     for prompt in (
         "system-view\r\nEnter system view, return user view with Ctrl+Z.\r\n[ME60]aaa",
         "[ME60-aaa]domain kd",
@@ -159,12 +161,14 @@ def test_vrpv8_prompts_mark_the_candidate_and_user_vlan_view_falls_back_to_bas()
     # section 2/4: `[~HOST]`, `[*HOST]` while uncommitted; `[~HOST-GigabitEthernet0/1/2.10-vlan-2010-2010]`
     session = login(bras("vrpv8"))
     out = type_(session, "system-view", "interface Eth-Trunk5.807", "user-vlan 806", "bas", "commit")
-    assert "Enter system view, return user view with return command.\r\n[~ME60]interface Eth-Trunk5.807" in out
+    assert (
+        "Enter system view, return user view with return command.\r\n[~ME60]interface Eth-Trunk5.807" in out
+    )
     assert "[*ME60-Eth-Trunk5.807]user-vlan 806\r\n[*ME60-Eth-Trunk5.807-vlan-806-806]bas\r\n" in out
     assert out.endswith("[*ME60-Eth-Trunk5.807-bas]commit\r\n[~ME60-Eth-Trunk5.807-bas]")
 
 
-# ---------------------------------------------------------------------------------------------- errors
+# ------------------------------------------------------------ errors
 def test_error_forms_put_the_caret_under_the_offending_word() -> None:
     # section 3, two excerpts of one console session (X-eNSP):
     #   [Huawei-GigabitEthernet0/0/3]exit
@@ -239,7 +243,7 @@ def test_allow_pass_only_on_trunk_ports() -> None:
         device.apply(["interface Vlanif10", "port trunk allow-pass vlan 806"])
 
 
-# ---------------------------------------------------------------------------------------------- secrets, VLAN lists
+# ------------------------------------------------------------ secrets, VLAN lists
 @pytest.mark.parametrize(
     ("flavour", "shown"),
     [("vrpv8", " radius-server shared-key %^%#"), ("vrp5", " radius-server shared-key cipher %^%#")],
@@ -276,7 +280,9 @@ def test_vlan_lists_are_sets_shown_merged_ranged_ten_items_a_line() -> None:
     # section 2: `vlan batch 2 4 10 to 13 ... 53` / `vlan batch 60 to 61 ...`, at most 10 items per command
     assert vlan_lines("vlan batch", {2, 4, 10, 11, 12, 13, 60, 61}) == ["vlan batch 2 4 10 to 13 60 to 61"]
     device = LabDevice("SW", "switch", "vrp5", "S5720", start_config="vlan batch 800 to 810\n")
-    device.apply(["vlan batch 806", "vlan batch 2 4 10 to 13 20 22 24 26 28 30", "vlan batch 32 34 36 40 to 41"])
+    device.apply(
+        ["vlan batch 806", "vlan batch 2 4 10 to 13 20 22 24 26 28 30", "vlan batch 32 34 36 40 to 41"]
+    )
     lines = [line for line in device.running_text().split("\n") if line.startswith("vlan batch")]
     assert lines == [
         "vlan batch 2 4 10 to 13 20 22 24 26 28 30 32",
@@ -291,17 +297,26 @@ def test_vlan_lists_are_sets_shown_merged_ranged_ten_items_a_line() -> None:
 def test_trunk_allows_vlan_1_by_default_and_shows_its_removal() -> None:
     # section 7: "VLAN 1 is allowed by default (removing it shows `undo port trunk allow-pass vlan 1`)"
     device = LabDevice("SW", "switch", "vrp5", "S5720")
-    device.apply(["interface GigabitEthernet0/0/1", "undo port trunk allow-pass vlan 1", "port trunk allow-pass vlan 2 to 4094"])
+    device.apply(
+        [
+            "interface GigabitEthernet0/0/1",
+            "undo port trunk allow-pass vlan 1",
+            "port trunk allow-pass vlan 2 to 4094",
+        ]
+    )
     assert block(device.running_text(), "interface GigabitEthernet0/0/1").split("\n")[-2:] == [
         " undo port trunk allow-pass vlan 1",
         " port trunk allow-pass vlan 2 to 4094",
     ]
     device.apply(["interface GigabitEthernet0/0/1", "undo port trunk allow-pass vlan 100 to 4094"])
-    assert block(device.running_text(), "interface GigabitEthernet0/0/1").endswith(" port trunk allow-pass vlan 2 to 99")
+    assert block(device.running_text(), "interface GigabitEthernet0/0/1").endswith(
+        " port trunk allow-pass vlan 2 to 99"
+    )
 
 
 def test_displays_of_vlans_and_ports() -> None:
-    # NTC display_vlan / display_port_vlan layouts; section 7: missing VLAN -> `Error: The VLAN does not exist.`
+    # NTC display_vlan / display_port_vlan layouts;
+    # section 7: missing VLAN -> `Error: The VLAN does not exist.`
     device = LabDevice("SW", "switch", "vrp5", "S5720")
     device.apply(SWITCH_REFERENCE)
     session = login(device)
@@ -323,15 +338,18 @@ def test_displays_of_vlans_and_ports() -> None:
         ("ac", "vrp5", "WS6603", "5.130", "WS6603 V200R002C00SPC300"),
     ],
 )
-def test_display_version_matches_the_ntc_template(role: str, flavour: str, model: str, vrp: str, product: str) -> None:
-    # NTC huawei_vrp_display_version.textfsm: `^.*software,\s+Version\s+${VRP_VERSION}\s+\(${PRODUCT_VERSION}\)`
+def test_display_version_matches_the_ntc_template(
+    role: str, flavour: str, model: str, vrp: str, product: str
+) -> None:
+    # NTC huawei_vrp_display_version.textfsm:
+    #   ^.*software,\s+Version\s+${VRP_VERSION}\s+\(${PRODUCT_VERSION}\)
     out = type_(login(LabDevice("D1", role, flavour, model)), "display version")
     found = re.search(r"^.*software,\s+Version\s+(\S+)\s+\((.+)\)", out, re.M)
     assert found and found.groups() == (vrp, product)
     assert re.search(r"^HUAWEI\s+(.+)\s+uptime\s+is\s+(.+)\r$", out, re.M)
 
 
-# ---------------------------------------------------------------------------------------------- reference configs
+# ------------------------------------------------------------ reference configs
 def test_bras_reference_configuration_applies_and_displays_in_vrp5_format() -> None:
     device = bras("vrp5")
     device.apply(BRAS_REFERENCE)
@@ -342,15 +360,20 @@ def test_bras_reference_configuration_applies_and_displays_in_vrp5_format() -> N
         "  web-server url http://103.224.234.164:8080/PortalUrlFromAC\n  web-server url-parameter\n"
         "  web-server mode get\n  web-server redirect-key mscg-ip wlanacip\n"
         "  web-server redirect-key user-ip-address wlanuserip\n"
-        " domain kd-auth\n  authentication-scheme radius\n  accounting-scheme radius\n  radius-server group kd-auth"
+        " domain kd-auth\n  authentication-scheme radius\n  accounting-scheme radius\n"
+        "  radius-server group kd-auth"
     )
     assert block(text, "interface Eth-Trunk5.807") == "\n".join(BRAS_REFERENCE[-7:])
     assert "web-auth-server 10.30.0.20 port 50100\nweb-auth-server 103.224.234.164 port 2000\n#" in text
-    assert re.search(r"\n rule 70 permit ip source user-group wlan destination ip-address 103.224.234.164 0\n", text)
+    assert re.search(
+        r"\n rule 70 permit ip source user-group wlan destination ip-address 103.224.234.164 0\n", text
+    )
     assert block(text, "radius-server group kd-auth").endswith(
         " radius-server class-as-car\n undo radius-server user-name domain-included"
     )
-    assert text.startswith("!Software Version V600R008C10SPC300\n#\nsysname ME60\n#\n") and text.endswith("#\nreturn")
+    assert text.startswith("!Software Version V600R008C10SPC300\n#\nsysname ME60\n#\n") and text.endswith(
+        "#\nreturn"
+    )
 
 
 def test_bras_reference_configuration_displays_in_vrpv8_format() -> None:
@@ -364,7 +387,9 @@ def test_bras_reference_configuration_displays_in_vrpv8_format() -> None:
         "  roam-domain kd-auth\n  authentication-method web\n #"
     )
     assert "  user-group iptv\n #\n domain kd\n" in text and "  radius-server group kd-auth\n #\n#\n" in text
-    assert re.match(r"!Software Version V800R011C10SPC100\n!Last configuration was updated at .* by netops\n", text)
+    assert re.match(
+        r"!Software Version V800R011C10SPC100\n!Last configuration was updated at .* by netops\n", text
+    )
 
 
 @pytest.mark.parametrize("flavour", ["vrp5", "vrpv8"])
@@ -383,14 +408,19 @@ def test_switch_and_ac_reference_configurations_apply() -> None:
     switch.apply(SWITCH_REFERENCE)
     text = switch.running_text()
     assert "\nvlan batch 10 20 100 to 110 806\n" in text
-    assert block(text, "interface GigabitEthernet0/0/1").endswith(" port trunk allow-pass vlan 10 20 100 to 110 806")
+    assert block(text, "interface GigabitEthernet0/0/1").endswith(
+        " port trunk allow-pass vlan 10 20 100 to 110 806"
+    )
     ac = LabDevice("AC", "ac", "vrp5", "WS6603")
     ac.apply(AC_REFERENCE)
     text = ac.running_text()
     assert "\nvlan batch 10 100 300 to 301 806\n" in text
     # one-liners of a kind share a section: the new ESS, mappings and VAP join the existing ones
     assert f"max-user-number 64\n{AC_REFERENCE[1]}\n#\n" in text
-    assert f"vlan-mapping ess id 51 type tag region 8 vlan 301\n{AC_REFERENCE[2]}\n{AC_REFERENCE[3]}\n#\n" in text
+    assert (
+        f"vlan-mapping ess id 51 type tag region 8 vlan 301\n{AC_REFERENCE[2]}\n{AC_REFERENCE[3]}\n#\n"
+        in text
+    )
     assert f"vap ap 22 radio 1 ess id 51 wlan 1\n{AC_REFERENCE[4]}\n#\nreturn" in text
     out = type_(login(ac), "display ess", "display vap", "display ap all")
     assert re.search(r"\r\n52 +HXGHG +chinaunicom-free +gx +GX +128\r\n", out)
@@ -415,18 +445,28 @@ def test_ac_guards_ess_ids_and_bindings() -> None:
     assert "HXGHG" not in ac.running_text()
 
 
-# ---------------------------------------------------------------------------------------------- save
+# ------------------------------------------------------------ save
 @pytest.mark.parametrize(
     ("variant", "flavour", "dialogue"),
     [
         ("default", "vrp5", ["Are you sure to continue? [Y/N]:"]),
         ("no_space", "vrp5", ["Are you sure to continue?[Y/N]:"]),
         ("lowercase", "vrp5", ["Are you sure to continue? [y/n]:"]),
-        ("filename", "vrp5", ["Please input the file name(*.cfg, *.zip, *.dat):", "Are you sure to continue? [Y/N]:"]),
-        ("default", "vrpv8", ["Warning: The current configuration will be written to the device. Continue? [Y/N]:"]),
+        (
+            "filename",
+            "vrp5",
+            ["Please input the file name(*.cfg, *.zip, *.dat):", "Are you sure to continue? [Y/N]:"],
+        ),
+        (
+            "default",
+            "vrpv8",
+            ["Warning: The current configuration will be written to the device. Continue? [Y/N]:"],
+        ),
     ],
 )
-def test_save_variants_ask_their_questions_and_need_yes(variant: str, flavour: str, dialogue: list[str]) -> None:
+def test_save_variants_ask_their_questions_and_need_yes(
+    variant: str, flavour: str, dialogue: list[str]
+) -> None:
     # section 1 save_config docstring and section 9 "Save prompt variants"
     device = bras(flavour, save_variant=variant)
     device.apply(["user-group lab"])
@@ -472,7 +512,7 @@ def test_second_card_save_asks_again_after_the_first_success() -> None:
     assert type_(session, "y").endswith("Info: Save the configuration successfully.\r\n<ME60>")
 
 
-# ---------------------------------------------------------------------------------------------- VRPv8 two-stage
+# ------------------------------------------------------------ VRPv8 two-stage
 def test_vrpv8_lines_wait_in_the_candidate_until_commit() -> None:
     # section 4: "Uncommitted lines are not in `display current-configuration`"
     device = bras("vrpv8")
@@ -485,14 +525,20 @@ def test_vrpv8_lines_wait_in_the_candidate_until_commit() -> None:
     listing = type_(session, "display configuration commit list verbose")
     assert "1) CommitId: 1000000001" in listing and "Description: CHG-1" in listing
     type_(session, "user-group lab2", "commit")
-    assert re.search(r"\r\n 1    1000000002 .*\r\n 2    1000000001 .*CHG-1\r\n", type_(session, "display configuration commit list"))
+    assert re.search(
+        r"\r\n 1    1000000002 .*\r\n 2    1000000001 .*CHG-1\r\n",
+        type_(session, "display configuration commit list"),
+    )
 
 
 def test_vrpv8_commit_comment_is_rejected_under_comment() -> None:
     # section 4: "No `comment` ... keyword": Netmiko's `commit comment "..."` is rejected
     session = login(bras("vrpv8"))
     out = type_(session, "system-view", "user-group lab", 'commit comment "chg"')
-    assert out.endswith(f"[*ME60]commit comment \"chg\"\r\n{' ' * 14}^\r\nError: Unrecognized command found at '^' position.\r\n[*ME60]")
+    assert out.endswith(
+        f'[*ME60]commit comment "chg"\r\n{" " * 14}^\r\n'
+        "Error: Unrecognized command found at '^' position.\r\n[*ME60]"
+    )
 
 
 def test_vrpv8_commit_trial_reverts_unless_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -524,9 +570,13 @@ def test_vrpv8_clear_candidate_and_the_return_question() -> None:
     out = type_(session, "system-view", "aaa", "domain kd", "clear configuration candidate")
     assert out.endswith("[*ME60-aaa-domain-kd]clear configuration candidate\r\n[~ME60]")
     assert "domain kd\n" not in device.running_text()
-    question = "Warning: Uncommitted configurations found, commit them before exiting? [Y(yes)/N(no)/C(cancel)]:"
+    question = (
+        "Warning: Uncommitted configurations found, commit them before exiting? [Y(yes)/N(no)/C(cancel)]:"
+    )
     assert type_(session, "user-group a", "return").endswith(question)
-    assert type_(session, "").endswith("Error: Please choose 'YES', 'NO' or 'CANCEL' first before pressing 'Enter'. [Y/N/C]:")
+    assert type_(session, "").endswith(
+        "Error: Please choose 'YES', 'NO' or 'CANCEL' first before pressing 'Enter'. [Y/N/C]:"
+    )
     assert type_(session, "c").endswith("[*ME60]")
     assert type_(session, "return", "n").endswith("<ME60>") and "user-group a" not in device.running_text()
     type_(session, "system-view", "user-group b", "quit")
@@ -544,7 +594,7 @@ def test_vrpv8_commit_replays_onto_what_another_session_committed() -> None:
     )
 
 
-# ---------------------------------------------------------------------------------------------- input handling
+# ------------------------------------------------------------ input handling
 def test_long_output_pages_until_paging_is_disabled() -> None:
     # section 2: pause line `  ---- More ----` ... after a space `ESC[42D` + 42 spaces + `ESC[42D`
     device = LabDevice("SW", "switch", "vrp5", "S5720")
@@ -562,8 +612,13 @@ def test_long_output_pages_until_paging_is_disabled() -> None:
 def test_pipelined_lines_run_in_order_and_a_question_takes_the_next_line() -> None:
     device = LabDevice("SW", "switch", "vrp5", "S5720")
     session = login(device)
-    out = send(session, "system-view\nvlan batch 806\r\ninterface GigabitEthernet0/0/2\rport trunk allow-pass vlan 806\n")
-    assert out.endswith("[SW-GigabitEthernet0/0/2]port trunk allow-pass vlan 806\r\n[SW-GigabitEthernet0/0/2]")
+    out = send(
+        session,
+        "system-view\nvlan batch 806\r\ninterface GigabitEthernet0/0/2\rport trunk allow-pass vlan 806\n",
+    )
+    assert out.endswith(
+        "[SW-GigabitEthernet0/0/2]port trunk allow-pass vlan 806\r\n[SW-GigabitEthernet0/0/2]"
+    )
     assert "806" in block(device.running_text(), "interface GigabitEthernet0/0/2")
     out = send(session, "quit\nundo vlan 100\ny\ndisplay vlan 100\n")
     assert "Warning: The configurations of the VLAN will be deleted. Continue? [Y/N]:y\r\n[SW]" in out
@@ -579,7 +634,12 @@ def test_journal_records_every_command_with_its_answer() -> None:
     device = LabDevice("SW", "switch", "vrp5", "S5720")
     session = login(device)
     type_(session, "system-view", "vlan batch 5000", "", "vlan batch 806")
-    assert device.commands(session.id) == ["screen-length 0 temporary", "system-view", "vlan batch 5000", "vlan batch 806"]
+    assert device.commands(session.id) == [
+        "screen-length 0 temporary",
+        "system-view",
+        "vlan batch 5000",
+        "vlan batch 806",
+    ]
     assert [e.answer for e in device.journal][1:] == [
         "",
         "Error: Wrong parameter found at '^' position.",
@@ -590,7 +650,7 @@ def test_journal_records_every_command_with_its_answer() -> None:
     assert device.commands() == device.commands(session.id)
 
 
-# ---------------------------------------------------------------------------------------------- faults
+# ------------------------------------------------------------ faults
 def test_reject_fault_refuses_matching_config_lines() -> None:
     device = bras("vrp5", reject=(r"^\s*rule 70 ",))
     out = type_(login(device), "system-view", "acl number 6001", "rule 70 permit ip source user-group wlan")
@@ -603,7 +663,10 @@ def test_drop_after_closes_the_session_without_answering() -> None:
     session = login(device)  # screen-length is command 1
     assert type_(session, "system-view").endswith("[SW]")
     assert send(session, "vlan batch 806\n") == "" and session.closed
-    assert "806" not in device.running_text() and device.commands() == ["screen-length 0 temporary", "system-view"]
+    assert "806" not in device.running_text() and device.commands() == [
+        "screen-length 0 temporary",
+        "system-view",
+    ]
 
 
 def test_unknown_question_no_means_nothing_done() -> None:
@@ -635,3 +698,57 @@ def test_configuration_text_round_trips() -> None:
     for flavour in ("vrp5", "vrpv8"):
         text = bras(flavour).running_text()
         assert render(parse(text), flavour=flavour, header=text.split("\n#\n")[0].split("\n")) == text
+
+
+def test_login_extras_then_the_user_prompt_and_slow_prompts() -> None:
+    # section 9 "Login extras":
+    #   `Info: The max number of VTY users is 10, and the number` / `      of current VTY users on line is 1.`
+    device = LabDevice("SW", "switch", "vrp5", "S5720", faults=Faults(slow_prompt_ms=250))
+    session = device.open_session("netops")
+    greeting = session.greeting()
+    assert greeting[0][1].startswith(
+        "\r\nInfo: The max number of VTY users is 10, and the number\r\n      of current"
+    )
+    assert greeting[-1] == (0.25, "<SW>") and not re.search(r"[\]>]", greeting[0][1])
+    assert session.receive("display version\n")[-1] == (0.25, "<SW>")
+    assert session.receive("quit\n") == [(0.0, "quit\r\n")] and session.closed
+
+
+def test_display_filters_this_and_interface_sections() -> None:
+    # section 2: `| include <re>`, `| exclude <re>`, `| begin <re>`;
+    # `display this` prints the current view's block between `#` lines plus `return`
+    device = LabDevice("SW", "switch", "vrp5", "S5720")
+    session = login(device)
+    out = type_(session, "display current-configuration | include ^interface XGig")
+    assert out.split("\r\n")[1:-1] == [f"interface XGigabitEthernet0/0/{n}" for n in range(1, 5)]
+    out = type_(session, "display current-configuration | begin ^user-interface vty")
+    assert out.split("\r\n")[1:] == [
+        "user-interface vty 0 4",
+        " authentication-mode aaa",
+        " protocol inbound ssh",
+        "#",
+        "return",
+        "<SW>",
+    ]
+    assert (
+        "interface"
+        not in type_(session, "display current-configuration | exclude interface").split("\r\n", 1)[1]
+    )
+    assert type_(session, "system-view", "interface GigabitEthernet0/0/9", "display this").endswith(
+        "display this\r\n#\r\ninterface GigabitEthernet0/0/9\r\n description office-pc-09\r\n"
+        " port link-type access\r\n port default vlan 20\r\n#\r\nreturn\r\n[SW-GigabitEthernet0/0/9]"
+    )
+    out = type_(session, "display current-configuration interface GigabitEthernet0/0/9")
+    assert out.split("\r\n")[1:3] == ["#", "interface GigabitEthernet0/0/9"] and out.endswith(
+        "#\r\nreturn\r\n[SW-GigabitEthernet0/0/9]"
+    )
+    assert type_(session, "undo description", "undo description").endswith(
+        "Info: The configuration does not exist.\r\n[SW-GigabitEthernet0/0/9]"
+    )
+
+
+def test_vrpv8_sysname_changes_the_prompt_after_commit() -> None:
+    device = bras("vrpv8")
+    session = login(device)
+    assert type_(session, "system-view", "sysname BRAS-NEW").endswith("[*ME60]")
+    assert type_(session, "commit").endswith("[~BRAS-NEW]") and device.hostname == "BRAS-NEW"

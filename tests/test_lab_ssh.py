@@ -77,9 +77,9 @@ def test_rejected_line_raises_config_invalid_and_earlier_lines_stay_applied(lab_
 def test_save_config_writes_running_to_saved_on_the_default_variant(lab: Lab) -> None:
     device = lab.devices[SWITCH]
     with netmiko_session(lab, SWITCH) as conn:
-        conn.send_config_set(["vlan batch 3990"], error_pattern=r"Error:")
+        conn.send_config_set(["vlan batch 3990"], error_pattern=r"Error:", exit_config_mode=False)
         assert 3990 not in vlan_batch(device.saved_text())
-        answer = conn.save_config()
+        answer = conn.save_config()  # from system view, as the tool does
     assert "successfully" in answer
     assert 3990 in vlan_batch(device.saved_text())
     assert device.saved_text() == device.running_text()
@@ -97,7 +97,12 @@ def test_vrpv8_commit_applies_the_candidate(lab: Lab) -> None:
         assert line in conn.send_command("display current-configuration")
 
 
+#: The legacy flavour needs finite-field DH, which cryptography deprecates (it still works in 50.x).
+legacy_dh_warning = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
+
+
 @pytest.mark.lab
+@legacy_dh_warning
 @pytest.mark.parametrize("kex", LEGACY_KEX)
 def test_legacy_flavour_speaks_only_old_algorithms_and_paramiko_4_connects(
     lab_factory: LabFactory, kex: str
@@ -151,11 +156,12 @@ def test_closed_device_refuses_the_connection_at_once(lab_factory: LabFactory) -
 
 @pytest.mark.lab
 def test_latency_delays_each_answer(lab_factory: LabFactory) -> None:
-    lab = lab_factory({SWITCH: Faults(latency_ms=400)})
+    lab = lab_factory({SWITCH: Faults(latency_ms=250)})
     with netmiko_session(lab, SWITCH) as conn:
         started = time.monotonic()
-        conn.send_command("display version", read_timeout=10)
-        assert time.monotonic() - started >= 0.4
+        conn.write_channel("display version\n")
+        conn.read_until_pattern(rf"<{SWITCH}>", read_timeout=10)
+        assert time.monotonic() - started >= 0.25
 
 
 @pytest.mark.lab
@@ -167,15 +173,20 @@ def test_drop_after_closes_the_session(lab_factory: LabFactory) -> None:
             conn.write_channel("display version\n")
         channel = conn.remote_conn
         channel.settimeout(0.2)
+        received = b""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:  # drain until the server ends the channel
             with contextlib.suppress(TimeoutError):
-                if channel.recv(65536) == b"":
+                chunk = channel.recv(65536)
+                if not chunk:
                     break
+                received += chunk
         assert channel.closed
         with pytest.raises(OSError):
             conn.send_command("display version", read_timeout=2)
-    assert len(device.commands()) == 6  # the 7th command was never run
+    # the login's screen-length + 5 answered = 6; the 7th command arrived but never ran
+    assert device.commands() == ["screen-length 0 temporary"] + ["display version"] * 5
+    assert received.decode().count(f"<{SWITCH}>") == 5
 
 
 @pytest.mark.lab

@@ -24,7 +24,6 @@ SHOW_ONLY = re.compile(r"^(display |screen-length |quit$|return$)")
 @contextmanager
 def _served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, faults: dict | None = None) -> Iterator[tuple]:
     from ssid_rollout.inventory import load_devices
-
     from ssid_rollout.lab.fleet import Lab
     from ssid_rollout.spec import load_spec
 
@@ -47,7 +46,11 @@ def _options(tmp_path: Path, **kw: object) -> Options:
     from ssid_rollout.inventory import special_sites
 
     base = dict(
-        change_id="CHG-TEST", runs_dir=tmp_path / "runs", approve_sites=tuple(special_sites(INVENTORY))
+        change_id="CHG-TEST",
+        runs_dir=tmp_path / "runs",
+        approve_sites=tuple(special_sites(INVENTORY)),
+        force=True,
+        reason="lab test outside the example window",
     )
     base.update(kw)
     return Options(**base)  # type: ignore[arg-type]
@@ -116,7 +119,6 @@ def test_plan_enters_no_configuration_mode(fleet, tmp_path):
 def _site_with_shared_bras(lab: object, inv: Path) -> tuple[str, str, str]:
     """A site whose BRAS serves another site too: (site, bras host, other site)."""
     from ssid_rollout.inventory import load_devices
-
     from ssid_rollout.spec import load_spec
 
     devices = load_devices(inv, load_spec(PLAYBOOK))
@@ -131,7 +133,6 @@ def test_rejected_bras_command_rolls_back_the_site_and_spares_the_other(fleet, t
     lab, inv = fleet
     site, bras, other = _site_with_shared_bras(lab, inv)
     from ssid_rollout.inventory import load_devices
-
     from ssid_rollout.spec import load_spec
 
     devices = load_devices(inv, load_spec(PLAYBOOK))
@@ -154,7 +155,6 @@ def test_rejected_bras_command_rolls_back_the_site_and_spares_the_other(fleet, t
 def test_unreachable_switch_leaves_its_site_untouched(tmp_path, monkeypatch):
     from ssid_rollout.inventory import load_devices
     from ssid_rollout.lab.device import Faults
-
     from ssid_rollout.spec import load_spec
 
     devices = load_devices(INVENTORY, load_spec(PLAYBOOK))

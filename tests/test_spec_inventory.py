@@ -204,6 +204,8 @@ def test_missing_playbook_field_is_named(tmp_path: Path) -> None:
         ("", "(document)", "mapping"),
         ("a: !!python/object/apply:os.system [true]\n", "line 1, column 4", "constructor"),
         ("[" * 1200, "(document)", "nested"),
+        ("vlan: !!int x\n", "(document)", "invalid YAML"),
+        ("? !!int\n: 1\n", "(document)", "invalid YAML"),
     ],
 )
 def test_malformed_playbook_yaml_is_one_line(tmp_path: Path, text: str, where: str, word: str) -> None:
@@ -252,6 +254,9 @@ def test_for_device_applies_only_overridable_keys(spec: ServiceSpec) -> None:
     with pytest.raises(InputError) as caught:
         spec.for_device({"acl.rule": 5, "acl": {"rule": 6}}, where=where)
     assert_one_line(caught.value, f"{where}.acl.rule", "twice")
+    with pytest.raises(InputError) as caught:
+        spec.for_device({"acl": {"rule\nnumber": 5}}, where=where)
+    assert_one_line(caught.value, f"{where}.acl.'rule\\nnumber'", "not overridable")
 
 
 def test_ssid_limit_counts_utf8_bytes() -> None:
@@ -524,6 +529,8 @@ def test_bad_inventory_is_refused_naming_file_host_and_field(
         ("hosts.yaml", "- gz-th-sw01\n", "(document)", "mapping"),
         ("groups.yaml", "switch:\n\tdata: {}\n", "line 2, column 1", "'\\t'"),
         ("defaults.yaml", "data: [1, 2\n", "line 2, column 1", "invalid YAML"),
+        ("hosts.yaml", "? !!int\n: 1\n", "(document)", "invalid YAML"),
+        ("groups.yaml", "switch:\n  port: !!int x\n", "(document)", "invalid YAML"),
     ],
 )
 def test_malformed_inventory_files_are_one_line(
@@ -968,6 +975,58 @@ def test_any_inventory_change_loads_or_names_a_field(spec: ServiceSpec, path: st
             assert_names_a_field(exc, tuple(target / name for name in FILES))
         else:
             assert all(set(roles) == {"switch", "bras", "ac"} for roles in inv.sites_of(devices).values())
+
+
+YAML_FRAGMENTS = st.lists(
+    st.sampled_from(
+        ["\n", ":", " ", "- ", "{", "}", "[", "]", "&a ", "*a", "<<: *a\n", "\t", "'", '"', "!!int ",
+         "!!float ", "!!set ", "!!timestamp ", "? ", "---\n", "  ", "\x00", "\ufeff", "password: x\n",
+         "gz-th-sw01", "sites"]
+    ),
+    max_size=5,
+)  # fmt: skip
+
+
+def splice(text: str, position: int, cut: int, fragments: list[str]) -> str:
+    position = min(position, len(text))
+    return text[:position] + "".join(fragments) + text[position + cut :]
+
+
+@PROPERTY_SETTINGS
+@given(position=st.integers(0, 1600), cut=st.integers(0, 20), fragments=YAML_FRAGMENTS)
+def test_damaged_playbook_text_loads_or_names_a_field(position: int, cut: int, fragments: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "p.yaml"
+        target.write_text(
+            splice(PLAYBOOK.read_text(encoding="utf-8"), position, cut, fragments), encoding="utf-8"
+        )
+        try:
+            load_spec(target)
+        except InputError as exc:
+            assert_names_a_field(exc, (target,))
+
+
+@PROPERTY_SETTINGS
+@given(
+    file=st.sampled_from(FILES),
+    position=st.integers(0, 3000),
+    cut=st.integers(0, 20),
+    fragments=YAML_FRAGMENTS,
+)
+def test_damaged_inventory_text_loads_or_names_a_field(
+    spec: ServiceSpec, file: str, position: int, cut: int, fragments: list[str]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder)
+        for name in FILES:
+            text = (INVENTORY / name).read_text(encoding="utf-8")
+            if name == file:
+                text = splice(text, position, cut, fragments)
+            (target / name).write_text(text, encoding="utf-8")
+        try:
+            inv.load_inventory(target, spec)
+        except InputError as exc:
+            assert_names_a_field(exc, tuple(target / name for name in FILES))
 
 
 SECRET = st.text(

@@ -21,6 +21,7 @@ from ssid_rollout.lab.context import (
     SYSTEM,
     Ask,
     Ctx,
+    Handler,
     Result,
     View,
     cmd,
@@ -118,7 +119,7 @@ def _undo_ip_pool(ctx: Ctx, a: dict[str, Any]) -> Result:
     return done()
 
 
-def _pool_line(prefix: str, *names: str) -> Any:
+def _pool_line(prefix: str, *names: str) -> Handler:
     def handler(ctx: Ctx, a: dict[str, Any]) -> Result:
         return set_line(ctx, prefix, " ".join([prefix, *(str(a[n]) for n in names if a.get(n) is not None)]))
 

@@ -73,7 +73,11 @@ def _this(ctx: Ctx, a: dict[str, Any]) -> Result:
     """`display this`: the current view's block between `#` lines, then `return`."""
     flavour = ctx.device.flavour
     if ctx.view.kind == SYSTEM:
-        body = [n.text for n in ctx.cfg.root.children if not n.children and n.vlans is None]
+        body = [
+            n.text
+            for n in ctx.cfg.root.children
+            if not n.children and n.vlans is None and not n.text.startswith("interface ")
+        ]
     else:
         body = render_node(ctx.node, len(ctx.view.path) - 1, flavour=flavour)
     return done("#", *body, "#", "return")

@@ -366,6 +366,8 @@ def _joins(previous: Node, node: Node) -> bool:
 
 
 def _same_group(node: Node, following: Node | None) -> bool:
-    if following is None or node.children or following.children or node.vlans is not None:
+    if following is None or node.children or following.children:
+        return False
+    if node.vlans is not None or following.vlans is not None:
         return False
     return node.text.split()[0] == following.text.split()[0]

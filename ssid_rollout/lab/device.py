@@ -72,22 +72,28 @@ _NOTICE = re.compile(r"^(Error|Warning|Info)(\[\d+\])?:")
 class Faults:
     """Ways a device misbehaves; the SSH server reads the first four, the CLI the rest."""
 
-    closed: bool = False
-    wrong_password: bool = False
-    legacy_ssh: bool = False
-    latency_ms: float = 0.0
-    slow_prompt_ms: float = 0.0
-    reject: tuple[str, ...] = ()
-    drop_after: int | None = None
-    save_variant: str = "default"
-    save_fails: bool = False
-    unknown_question: tuple[str, ...] = ()
-    commit_refused: bool = False
-    unsaved_commands: tuple[str, ...] = ()
+    closed: bool = False  # no listener
+    wrong_password: bool = False  # credentials refused
+    legacy_ssh: bool = False  # only old SSH algorithms offered
+    latency_ms: float = 0.0  # delay before each answer
+    slow_prompt_ms: float = 0.0  # extra delay before each prompt that follows a command
+    reject: tuple[str, ...] = ()  # regexes: matching configuration lines get `Error: Wrong parameter ...`
+    drop_after: int | None = (
+        None  # the session closes instead of running command N+1 (empty lines don't count)
+    )
+    save_variant: str = "default"  # default | no_space | lowercase | filename | second_card (SAVE_VARIANTS)
+    save_fails: bool = False  # save prints an Error line and saves nothing
+    unknown_question: tuple[str, ...] = ()  # regexes: matching commands first ask a question no table knows
+    commit_refused: bool = False  # VRPv8 commit prints an Error line and keeps the candidate
+    unsaved_commands: tuple[str, ...] = ()  # run at creation, not saved: running differs from saved
 
 
 @dataclass
 class JournalEntry:
+    """One command line a session ran, with the prompt it was typed at and the device's first
+    `Error:`/`Warning:`/`Info:` line (a question's text, or the error its answer led to). Answers to
+    questions, empty lines, apply() and a line dropped by `drop_after` are not entries."""
+
     session: int
     time: float
     view: str
@@ -96,7 +102,11 @@ class JournalEntry:
 
 
 class LabDevice:
-    """One simulated device: its running and saved configuration, commit history and journal."""
+    """One simulated device: its running and saved configuration, commit history and journal.
+
+    `lock` guards all of it (re-entrant): sessions run under it, and tests read under it from
+    other threads. `writes` counts the data chunks the SSH server received (note_write()).
+    """
 
     def __init__(
         self,
@@ -234,18 +244,19 @@ class _Pager:
 class _Out:
     """Chunks to send: text joins the previous chunk unless a delay separates them."""
 
-    chunks: list[list[float | str]] = field(default_factory=list)
+    chunks: list[tuple[float, str]] = field(default_factory=list)
 
     def add(self, text: str, delay: float = 0.0) -> None:
         if not text:
             return
         if delay == 0.0 and self.chunks:
-            self.chunks[-1][1] = str(self.chunks[-1][1]) + text
+            before, joined = self.chunks[-1]
+            self.chunks[-1] = (before, joined + text)
         else:
-            self.chunks.append([delay, text])
+            self.chunks.append((delay, text))
 
-    def result(self) -> list[tuple[float, str]]:
-        return [(float(d), str(t)) for d, t in self.chunks]
+    def text(self) -> str:
+        return "".join(text for _, text in self.chunks)
 
 
 class CliSession:
@@ -291,7 +302,7 @@ class CliSession:
             out = _Out()
             out.add("\r\n" + "\r\n".join(info) + "\r\n")
             out.add(self.prompt(), self._prompt_delay())
-            return out.result()
+            return out.chunks
 
     def receive(self, data: str) -> list[tuple[float, str]]:
         out = _Out()
@@ -301,7 +312,7 @@ class CliSession:
             while self._pending and not self.closed:
                 if not self._step(out):
                     break
-        return out.result()
+        return out.chunks
 
     # ------------------------------------------------------------------ prompt and views
     def prompt(self) -> str:
@@ -340,8 +351,7 @@ class CliSession:
             if self._ask is None:
                 break
             self._answer("y", out)
-        text = "".join(str(t) for _, t in out.chunks)
-        return next((ln for ln in text.split("\r\n") if ln.startswith("Error")), "")
+        return next((ln for ln in out.text().split("\r\n") if ln.startswith("Error")), "")
 
     # ------------------------------------------------------------------ input handling
     def _step(self, out: _Out) -> bool:
@@ -464,9 +474,9 @@ class CliSession:
             self.views.append(result.enter)
 
     def _close(self) -> None:
-        if not self.closed:
-            self.closed = True
+        if not self.closed and not self.scripted:
             self.device.session_closed()
+        self.closed = True
 
     def _prompt_delay(self) -> float:
         return 0.0 if self.scripted else self.device.faults.slow_prompt_ms / 1000.0
@@ -481,10 +491,11 @@ class CliSession:
 
     # ------------------------------------------------------------------ command dispatch
     def _dispatch(self, line: str, prompt: str) -> Result:
-        tokens = tokenize(line)
-        tokens, filtering = _split_filter(tokens)
+        # Carets count in the whole line: a word missing before a `| include` filter points at the bar.
+        whole = tokenize(line)
+        tokens, filtering = _split_filter(whole)
         if isinstance(filtering, Outcome):
-            return Result(caret_lines(prompt, line, tokenize(line), filtering.pos, filtering.message))
+            return Result(caret_lines(prompt, line, whole, filtering.pos, filtering.message))
         stack = self.views or [View(USER)]
         undo = tokens[0][0].lower() == "undo"
         failures: list[Outcome] = []
@@ -504,7 +515,7 @@ class CliSession:
             if undo and self.device.flavour == "vrpv8":
                 break
         failure = best_failure(failures)
-        return Result(caret_lines(prompt, line, tokens, failure.pos, failure.message))
+        return Result(caret_lines(prompt, line, whole, failure.pos, failure.message))
 
     def _match(self, view: View, tokens: list[Token]) -> tuple[Cmd | None, Outcome]:
         device = self.device

@@ -183,7 +183,7 @@ class Lab:
         else:
             hosts = {name: _host_entry(device) for name, device in self.devices.items()}
             (dst / "groups.yaml").write_text(yaml.safe_dump({role: {} for role in ROLES}), encoding="utf-8")
-            (dst / "defaults.yaml").write_text("{}\n", encoding="utf-8")
+            (dst / "defaults.yaml").write_text("data: {}\n", encoding="utf-8")
         for name, (address, port) in self.endpoints.items():
             hosts[name] = {**(hosts.get(name) or {}), "hostname": address, "port": port}
         (dst / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
@@ -325,7 +325,7 @@ def generate_fleet_inventory(dst: Path, sites: int, *, latency_ms: float = 0, po
         "bras": {"data": {"model": "ME60", "department": "network-management"}},
         "ac": {"data": {"model": "WS6603", "department": "radio-optimisation"}},
     }
-    defaults = {"data": {"lab_faults": {"latency_ms": latency_ms}}} if latency_ms else {}
+    defaults = {"data": {"lab_faults": {"latency_ms": latency_ms}} if latency_ms else {}}
     dst.mkdir(parents=True, exist_ok=True)
     for file, body in (("hosts.yaml", hosts), ("groups.yaml", groups), ("defaults.yaml", defaults)):
         (dst / file).write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")

@@ -1,7 +1,7 @@
 """SSH front end of the lab: one asyncio loop in a background thread serves every simulated device.
 
-Each device gets its own listener, so a fleet of hundreds costs one thread and one socket per
-device, not one thread per session. The CLI itself lives in `device.py`; this module only moves
+Each device gets its own listener on one shared loop, so a fleet of hundreds costs one thread
+and a socket per device, not a thread per session. The CLI itself lives in `device.py`; this module only moves
 bytes between SSH channels and `CliSession`s and applies the transport faults (closed port,
 refused login, legacy algorithms, latency).
 """
@@ -41,7 +41,7 @@ MODERN_KEX = (
     "diffie-hellman-group14-sha256",
 )
 MODERN_HOST_KEY_ALGS = ("ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256")
-#: Real VRP announces itself this way; some clients key quirks on the version string.
+#: The identification string VRP devices send (`SSH-2.0-HUAWEI-1.5`), rather than AsyncSSH's own.
 SERVER_VERSION = "HUAWEI-1.5"
 SHUTDOWN_SECONDS = 5.0
 
@@ -118,7 +118,7 @@ class _Session(asyncssh.SSHServerSession[str]):
             cli = self._device.open_session(self._username)
             await self._send(cli.greeting())
             await self._converse(cli)
-        except (BrokenPipeError, ConnectionError):
+        except ConnectionError:
             return  # the client went away mid-answer
         except Exception:  # a CLI bug must cost one session, never the loop that serves the fleet
             log.exception("lab device %s: session failed", self._device.name)
