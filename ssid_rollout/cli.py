@@ -41,6 +41,10 @@ RunsDir = Annotated[Path | None, typer.Option("--runs-dir", help="where run fold
 ChangeId = Annotated[str | None, typer.Option("--change-id", help="change ticket id (required)")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
 Timeout = Annotated[float, typer.Option("--timeout", help="seconds to wait for any device answer")]
+Window = Annotated[str | None, typer.Option("--window", help="maintenance window HH:MM-HH:MM")]
+TimeZone = Annotated[str | None, typer.Option("--timezone", help="time zone of the window (Asia/Shanghai)")]
+Force = Annotated[bool, typer.Option("--force", help="run outside the window (needs --reason)")]
+Reason = Annotated[str | None, typer.Option("--reason", help="why the window is overridden (recorded)")]
 
 
 def _fail(exc: BaseException) -> None:
@@ -96,6 +100,10 @@ def _rollout(inventory: Path, playbook: Path, options: Any) -> Any:
         if not path.exists():
             raise InputError(name, f"{path} does not exist")
     return Rollout(inventory, playbook, options)
+
+
+def _ask_next_waves(text: str) -> bool:
+    return sys.stdin.isatty() and typer.confirm(text + " Continue with the next waves?")
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -189,6 +197,11 @@ def push(
     allow_unsaved: Annotated[bool, typer.Option("--allow-unsaved")] = False,
     partial_site: Annotated[bool, typer.Option("--partial-site")] = False,
     approve_site: Annotated[list[str] | None, typer.Option("--approve-site")] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="continue this run folder")] = None,
+    window: Window = None,
+    timezone: TimeZone = None,
+    force: Force = False,
+    reason: Reason = None,
     runs_dir: RunsDir = None,
     report: ReportFile = None,
     json_out: JsonOut = False,
@@ -221,6 +234,12 @@ def push(
                 approve_sites=approve_site,
                 runs_dir=runs_dir,
                 change_id=change_id,
+                resume=resume,
+                window=window,
+                timezone=timezone,
+                force=force,
+                reason=reason,
+                confirm=None if yes else _ask_next_waves,
             ),
         )
         _confirm(f"Push change {change_id} to {len(r.devices)} hosts of {len(r.sites)} sites.", yes)
@@ -271,6 +290,10 @@ def rollback(
     workers: Workers = 20,
     timeout: Timeout = 60.0,
     shared_radius_key: SharedKey = False,
+    window: Window = None,
+    timezone: TimeZone = None,
+    force: Force = False,
+    reason: Reason = None,
     runs_dir: RunsDir = None,
     report: ReportFile = None,
     json_out: JsonOut = False,
@@ -297,6 +320,10 @@ def rollback(
                 runs_dir=runs_dir,
                 change_id=change_id,
                 partial_site=True,
+                window=window,
+                timezone=timezone,
+                force=force,
+                reason=reason,
             ),
         )
         _confirm(f"Roll back run {run}.", yes)

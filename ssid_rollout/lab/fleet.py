@@ -21,6 +21,8 @@ from types import FrameType, TracebackType
 from typing import Any, TextIO
 
 import yaml
+from nornir.plugins.inventory.simple import SimpleInventory
+from ruamel.yaml import YAMLError  # what nornir's SimpleInventory parses with
 
 from ssid_rollout.errors import InputError
 from ssid_rollout.lab.device import Faults, LabDevice
@@ -30,6 +32,7 @@ ROLES = ("switch", "bras", "ac")
 FLAVOURS = {"huawei": "vrp5", "huawei_vrpv8": "vrpv8"}
 PLATFORMS = {flavour: platform for platform, flavour in FLAVOURS.items()}
 DEFAULT_ADDRESS = "127.0.0.1"
+INVENTORY_FILES = (("host", "hosts"), ("group", "groups"), ("defaults", "defaults"))
 #: Documentation prefixes (RFC 5737): NAS addresses that can never be mistaken for a real BRAS.
 NAS_NETS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
 #: The synthetic fleet's shape (generate_fleet_inventory): one BRAS and one AC per this many sites.
@@ -56,17 +59,13 @@ def load_fleet(
 
 
 def _load(inventory_dir: Path, username: str, faults: dict[str, Faults]) -> dict[str, _Entry]:
-    from nornir.plugins.inventory.simple import SimpleInventory
-
-    hosts = (
-        SimpleInventory(
-            host_file=str(inventory_dir / "hosts.yaml"),
-            group_file=str(inventory_dir / "groups.yaml"),
-            defaults_file=str(inventory_dir / "defaults.yaml"),
-        )
-        .load()
-        .hosts
-    )
+    files = {f"{kind}_file": str(inventory_dir / f"{name}.yaml") for kind, name in INVENTORY_FILES}
+    try:
+        hosts = SimpleInventory(**files).load().hosts
+    except KeyError as exc:
+        raise ValueError(f"a host or group names the unknown group {exc}") from None
+    except YAMLError as exc:
+        raise ValueError("not valid YAML: " + " ".join(str(exc).split())) from None
     _check_known(faults, hosts)
     entries = {}
     for name, host in hosts.items():
@@ -234,7 +233,7 @@ def serve(
             for device in lab.devices.values():
                 device.faults = dataclasses.replace(device.faults, latency_ms=latency_ms)
         lab.start()
-    except (ValueError, OSError, yaml.YAMLError) as exc:  # bad inventory, or an address already in use
+    except (ValueError, OSError) as exc:  # bad inventory, or an address already in use
         raise InputError(str(inventory_dir), str(exc)) from exc
     stop = threading.Event()
     with _until_signalled(stop), lab:
@@ -281,7 +280,8 @@ def generate_fleet_inventory(dst: Path, sites: int, *, latency_ms: float = 0, po
 
     BRAS alternate between VRP5 and VRPv8. The sites of one BRAS sit on different parent trunks
     (Eth-Trunk5..7): sub-interfaces of one trunk cannot share the service VLAN. Hosts get
-    distinct 127.0.x.y addresses, with port 0 (ephemeral when served) or port_base + i.
+    distinct 127.0.x.y addresses, with port 0 (ephemeral when served: give the tool
+    `Lab.write_inventory`'s copy or the ready file's ports) or port_base + i.
     """
     nas_ips = [ip for net in NAS_NETS for ip in ipaddress.ip_network(net).hosts()]
     if not 0 < sites <= SITES_PER_SHARED * len(nas_ips):

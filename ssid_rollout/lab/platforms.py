@@ -54,18 +54,10 @@ _PLATFORMS = {
         "Copyright (C) 2000-2014 HUAWEI TECH CO., LTD",
     ),
 }
+#: Unknown models: VRP version, release and copyright of their generation, under their own name.
 _GENERIC = {
-    "vrp5": Platform(
-        "5.170", "V200R019C10SPC500", "VRP", "{model}", "", "Copyright (C) 2000-2020 HUAWEI TECH CO., LTD"
-    ),
-    "vrpv8": Platform(
-        "8.180",
-        "V800R011C10SPC100",
-        "VRP",
-        "{model}",
-        "",
-        "Copyright (C) 2012-2019 Huawei Technologies Co., Ltd.",
-    ),
+    "vrp5": ("5.170", "V200R019C10SPC500", "Copyright (C) 2000-2020 HUAWEI TECH CO., LTD"),
+    "vrpv8": ("8.180", "V800R011C10SPC100", "Copyright (C) 2012-2019 Huawei Technologies Co., Ltd."),
 }
 
 
@@ -74,8 +66,8 @@ def platform(model: str, flavour: str) -> Platform:
     found = _PLATFORMS.get((model.upper(), flavour))
     if found:
         return found
-    generic = _GENERIC[flavour]
-    return Platform(generic.vrp, generic.release, model, model, "", generic.copyright)
+    vrp, release, notice = _GENERIC[flavour]
+    return Platform(vrp, release, model, model, "", notice)
 
 
 def version_lines(p: Platform, flavour: str, uptime_s: float) -> list[str]:

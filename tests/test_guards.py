@@ -1,0 +1,143 @@
+"""Guards: maintenance window, device locks, special sites and the canary stop (issue 6)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ssid_rollout.errors import GuardError, InputError
+from ssid_rollout.guards import Locks, check_window, in_window, parse_window
+from ssid_rollout.rollout import Rollout
+
+from .test_rollout_lab import PLAYBOOK, _options, _served
+
+SHANGHAI_0300 = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)  # 03:00 in Asia/Shanghai
+SHANGHAI_1200 = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.unit
+def test_window_across_midnight_and_edges():
+    window = parse_window("22:00-04:00")
+    assert in_window(window, parse_window("23:30-23:31")[0])
+    assert in_window(window, parse_window("03:59-04:00")[0])
+    assert not in_window(window, parse_window("04:00-05:00")[0])
+    assert not in_window(parse_window("01:00-05:00"), parse_window("05:00-06:00")[0])
+
+
+@pytest.mark.unit
+def test_window_refusal_override_and_bad_input():
+    assert check_window("01:00-05:00", "Asia/Shanghai", force=False, reason=None, now=SHANGHAI_0300) is None
+    with pytest.raises(GuardError, match="outside the maintenance window 01:00-05:00"):
+        check_window("01:00-05:00", None, force=False, reason=None, now=SHANGHAI_1200)
+    text = check_window("01:00-05:00", None, force=True, reason="vendor on site", now=SHANGHAI_1200)
+    assert text and "vendor on site" in text and "12:00" in text
+    assert check_window(None, None, force=False, reason=None, now=SHANGHAI_1200) is None
+    with pytest.raises(InputError, match="--reason"):
+        check_window("01:00-05:00", None, force=True, reason=" ", now=SHANGHAI_1200)
+    with pytest.raises(InputError, match="--window"):
+        check_window("1-5", None, force=False, reason=None)
+    with pytest.raises(InputError, match="--timezone"):
+        check_window("01:00-05:00", "Mars/Olympus", force=False, reason=None)
+
+
+@pytest.mark.unit
+def test_locks_refuse_live_holder_and_take_over_stale(tmp_path):
+    first = Locks(tmp_path, "CHG-A")
+    assert first.acquire(["r1", "r2"]) == {}
+    second = Locks(tmp_path, "CHG-B")
+    assert second.acquire(["r2", "r3"]) == {"r2": "CHG-A"}
+    assert [p.stem for p in second.held] == ["r3"]
+    first.release()
+    dead = tmp_path / "r1.lock"
+    record = json.loads((tmp_path / "r3.lock").read_text())
+    dead.write_text(json.dumps({**record, "pid": 2**22 + 12345, "change_id": "CHG-DEAD"}))
+    third = Locks(tmp_path, "CHG-C")
+    assert third.acquire(["r1"]) == {}
+    assert third.stale and "CHG-DEAD" in third.stale[0]
+
+
+@pytest.mark.lab
+def test_push_outside_window_exits_3_and_writes_nothing(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ssid_rollout.cli import app
+
+    with _served(tmp_path, monkeypatch) as (lab, inv):
+        args = [
+            "push",
+            "--inventory",
+            str(inv),
+            "--playbook",
+            str(PLAYBOOK),
+            "--change-id",
+            "CHG-W",
+            "--yes",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--window",
+            "00:00-00:01",
+            "--timezone",
+            "UTC",
+        ]
+        if datetime.now(UTC).strftime("%H:%M") == "00:00":
+            pytest.skip("the test's window is now")
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 3, result.output
+        assert "outside the maintenance window 00:00-00:01" in result.output
+        assert not (tmp_path / "runs").exists()
+        assert all(not d.commands() for d in lab.devices.values())
+        forced = CliRunner().invoke(
+            app,
+            [
+                *args,
+                "--force",
+                "--site",
+                "GZ-TIANHE-002",
+                "--partial-site",
+                "--reason",
+                "approved by NOC",
+                "--report",
+                str(tmp_path / "r.json"),
+            ],
+        )
+        assert forced.exit_code == 0, forced.output
+        report = json.loads((tmp_path / "r.json").read_text())
+        assert any("approved by NOC" in w for w in report["warnings"])
+        journal = Path(report["run_dir"], "journal.jsonl").read_text()
+        assert "guard-override" in journal and "approved by NOC" in journal
+
+
+@pytest.mark.lab
+def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch):
+    with _served(tmp_path, monkeypatch) as (lab, inv):
+        holder = Locks(tmp_path / "runs" / "locks", "CHG-OTHER")
+        assert holder.acquire(["gz-bras-02"]) == {}
+        report = Rollout(inv, PLAYBOOK, _options(tmp_path)).push()
+        assert report.exit_code == 3
+        assert report.hosts["gz-bras-02"]["reason"] == "locked by change CHG-OTHER"
+        assert report.sites["GZ-PANYU-001"]["status"] == "refused"
+        assert report.sites["GZ-TIANHE-002"]["status"] == "done"
+        assert not [
+            c for c in lab.devices["gz-bras-02"].commands() if not c.startswith(("display", "screen"))
+        ]
+        holder.release()
+
+
+@pytest.mark.lab
+def test_special_site_needs_approval_and_canary_stop(tmp_path, monkeypatch):
+    with _served(tmp_path, monkeypatch) as (lab, inv):
+        report = Rollout(inv, PLAYBOOK, _options(tmp_path, approve_sites=())).push()
+        assert report.sites["GZ-PANYU-001"]["status"] == "skipped"
+        assert "dormitory" in report.sites["GZ-PANYU-001"]["reason"]
+        assert "vlan batch" not in "".join(lab.devices["gz-py-sw01"].commands())
+    asked: list[str] = []
+    with _served(tmp_path / "b", monkeypatch) as (lab, inv):
+        options = _options(tmp_path / "b", canary=1, confirm=lambda text: asked.append(text) or False)
+        report = Rollout(inv, PLAYBOOK, options).push()
+        statuses = [v["status"] for v in report.sites.values()]
+        assert asked and statuses.count("done") == 1
+        assert statuses.count("not-started") == len(statuses) - 1
+        assert report.exit_code == 1
