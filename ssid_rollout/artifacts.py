@@ -44,6 +44,25 @@ EXIT_MEANING = {
 #: Statuses by how a reader should feel about them; any other status shows as "bad".
 _GOOD = frozenset({"done", "changed", "unchanged", "ok"})
 _PENDING = frozenset({"change", "rolled-back", "skipped", "not-started"})
+#: Every key a host row may have (docs/report-schema.md), so templates need no existence tests.
+_ROW_DEFAULTS: dict[str, Any] = {
+    "status": "not-run",
+    "role": "",
+    "department": "",
+    "sites": [],
+    "reason": None,
+    "error": None,
+    "ok_sites": [],
+    "failed_sites": {},
+    "remaining": [],
+    "conflicts": [],
+    "missing": [],
+    "warnings": [],
+    "unsaved": [],
+    "facts": [],
+    "seconds": None,
+    "round_trips": None,
+}
 
 
 @dataclass(frozen=True)
@@ -58,15 +77,19 @@ class HostView:
 
     @property
     def status(self) -> str:
-        return str(self.row.get("status", "not-run"))
+        return str(self.row["status"])
+
+    @property
+    def role(self) -> str:
+        return str(self.row["role"] or (self.device.role if self.device else ""))
 
     @property
     def department(self) -> str:
-        return str(self.row.get("department") or (self.device.department if self.device else ""))
+        return str(self.row["department"] or (self.device.department if self.device else ""))
 
     @property
     def sites(self) -> list[str]:
-        return list(self.row.get("sites") or (self.device.sites if self.device else []))
+        return list(self.row["sites"] or (self.device.sites if self.device else []))
 
     @property
     def changes(self) -> bool:
@@ -116,10 +139,16 @@ def host_views(run: RunFolder, report: Report, devices: Mapping[str, Device]) ->
         plans = json.loads(run.read("plan.json"))
     views = []
     for name in sorted(set(report.hosts) | set(devices)):
-        row = report.hosts.get(name) or {"status": "not-run"}
+        row = report.hosts.get(name, {})
         plan = row if "forward" in row else plans.get(name, {})
         views.append(
-            HostView(name, devices.get(name), row, _sections(plan.get("forward")), _sections(plan.get("undo")))
+            HostView(
+                name,
+                devices.get(name),
+                {**_ROW_DEFAULTS, **{k: v for k, v in row.items() if v is not None}},
+                _sections(plan.get("forward")),
+                _sections(plan.get("undo")),
+            )
         )
     return views
 
@@ -199,22 +228,26 @@ def render_html(
 
         chart = Markup(chart_svg(kpi))  # noqa: S704 - kpi escapes every text it puts in the SVG
     sites = [
-        {"name": site, **row, "hosts": [h.name for h in hosts if site in h.sites]}
+        {"name": site, "reason": "", **row, "hosts": [h.name for h in hosts if site in h.sites]}
         for site, row in sorted(report.sites.items())
     ]
-    return _environment().get_template("report.html.j2").render(
-        report=report,
-        exit_meaning=EXIT_MEANING.get(report.exit_code, "unknown"),
-        when=_when(when),
-        spec=spec,
-        sites=sites,
-        site_counts=sorted(Counter(s["status"] for s in sites).items()),
-        host_counts=sorted(Counter(h.status for h in hosts).items()),
-        hosts=hosts,
-        diff_lines=diff_lines,
-        commands_text=commands_text,
-        failing=[(h.name, f) for h in hosts for f in h.row.get("facts", []) if not f["ok"]],
-        chart=chart,
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            exit_meaning=EXIT_MEANING.get(report.exit_code, "unknown"),
+            when=_when(when),
+            spec=spec,
+            sites=sites,
+            site_counts=sorted(Counter(s["status"] for s in sites).items()),
+            host_counts=sorted(Counter(h.status for h in hosts).items()),
+            hosts=hosts,
+            diff_lines=diff_lines,
+            commands_text=commands_text,
+            failing=[(h.name, f) for h in hosts for f in h.row["facts"] if not f["ok"]],
+            chart=chart,
+        )
     )
 
 
@@ -295,7 +328,7 @@ def _work_order(department: str, hosts: list[HostView], report: Report, when: da
             (
                 (
                     h.name,
-                    str(h.row.get("role") or (h.device.role if h.device else "")),
+                    h.role,
                     "; ".join(_site_cell(site, report) for site in h.sites),
                     h.status,
                     "yes" if h.changes else "none",
@@ -311,15 +344,22 @@ def _work_order(department: str, hosts: list[HostView], report: Report, when: da
 
 def _host_order(h: HostView) -> list[str]:
     """One device's part of a work order; hosts without commands get one only when they need a person."""
-    remaining = list(h.row.get("remaining") or ())
-    reason = h.row.get("reason") or h.row.get("error")
+    remaining = list(h.row["remaining"])
+    reason = h.row["reason"] or h.row["error"]
     if not (h.changes or remaining or reason):
         return []
     lines = ["", f"## {h.name}", "", f"Status: {h.status}", ""]
     if reason:
         lines += ["Reason:", "", "```text", str(reason), "```", ""]
     if h.changes:
-        lines += ["Commands, from system view:", "", "```text", commands_text(h.forward).rstrip("\n"), "```", ""]
+        lines += [
+            "Commands, from system view:",
+            "",
+            "```text",
+            commands_text(h.forward).rstrip("\n"),
+            "```",
+            "",
+        ]
     if h.undo:
         lines += ["Undo, from system view:", "", "```text", commands_text(h.undo).rstrip("\n"), "```", ""]
     if remaining:

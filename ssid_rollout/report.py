@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .model import STAGE_ORDER
+
 _STYLE = {
     "ok": "green",
     "done": "green",
@@ -80,7 +82,7 @@ def _failed_facts(row: dict[str, Any]) -> str:
 
 
 def _print_plan(report: Any, console: Console) -> None:
-    for name, row in sorted(report.hosts.items(), key=lambda kv: (kv[1]["role"], kv[0])):
+    for name, row in sorted(report.hosts.items(), key=lambda kv: (STAGE_ORDER.index(kv[1]["role"]), kv[0])):
         console.print(f"[bold]{name}[/] ({row['role']}, {', '.join(row['sites'])}): {_status(row['status'])}")
         for section in row.get("forward", []):
             console.print(f"  [dim]# {section['owner']}[/]")

@@ -146,7 +146,8 @@ class Session:
         self.conn.write_channel("".join(line + "\n" for line in lines))
         self.round_trips += 1
         deadline = time.monotonic() + self.timeout
-        buf, expected, checked, problems = "", len(lines), 0, []
+        buf, expected, checked = "", len(lines), 0
+        problems: list[tuple[str, str]] = []
         while True:
             self._wait_readable(deadline, lines[-1])
             buf += self.conn.read_channel()

@@ -1,0 +1,310 @@
+"""Full flow against a simulated fleet: this tool vs a plain Netmiko loop vs scrapli (issue 8, figure 1).
+
+Each side gets a fresh lab fleet in its own process (same inventory, same injected latency per
+device answer) and the same number of workers:
+  tool     Rollout(...).push(): reach, backup, plan, push, verify and save every device;
+  netmiko  ThreadPoolExecutor: ConnectHandler with Netmiko's defaults, send_config_set of the
+           tool's planned lines, commit (VRPv8), save_config, disconnect;
+  scrapli  scrapli 2025.1.30 + scrapli_community huawei_vrp over asyncssh: send_configs of the
+           same lines (+ commit on VRPv8), save answered with send_interactive.
+The two baselines are checked afterwards with the tool's verify (not timed), so a fast side that
+did not configure the devices cannot win. Targets: tool/netmiko per-device median <= 0.12 and
+tool per-device median < 1.2 s.
+
+Run: .venv/bin/python benchmarks/full_flow.py [--devices 300] [--sides tool,netmiko,scrapli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchlib import PLAYBOOK, LabProcess, fake_env, median, percentile, platforms, sites_for
+from benchlib.timing import Timings, instrument
+
+from ssid_rollout.demo import LAB_PASSWORD, LAB_USER
+from ssid_rollout.lab.fleet import generate_fleet_inventory
+from ssid_rollout.platforms import PLATFORMS
+from ssid_rollout.rollout import Options, Rollout
+
+SIDES = ("tool", "netmiko", "scrapli")
+TARGET_RATIO = 0.12
+TARGET_MEDIAN = 1.2
+STAGE_ORDER = ("read", "push switch", "push bras", "push ac")
+
+
+@dataclass
+class Side:
+    """One side's figures: seconds per device, wall time, failures and what verify found after."""
+
+    name: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    wall: float = 0.0
+    verified: int = 0
+    lab_cpu: float = 0.0
+    round_trips: dict[str, int] = field(default_factory=dict)
+    timings: Timings | None = None
+
+    @property
+    def per_device(self) -> float:
+        return median(self.seconds.values())
+
+
+def flat_lines(sections: Sequence[dict[str, Any]], platform: str) -> list[str]:
+    """The planned sections as one configuration script: enter, lines, back to system view.
+
+    The quits are what the device needs between sections (the tool's Session sends the same).
+    """
+    subview = PLATFORMS[platform].subview_re
+    out: list[str] = []
+    for section in sections:
+        path, lines = section["path"], section["lines"]
+        depth = len(path) + sum(1 for line in lines if subview is not None and subview.match(line))
+        out += [*path, *lines, *["quit"] * depth]
+    return out
+
+
+def planned_lines(served: Path) -> dict[str, list[str]]:
+    """Per host, the lines this tool would push (its plan on a fresh lab: nothing configured)."""
+    report = Rollout(served, PLAYBOOK, Options(workers=20)).plan()
+    bad = {h: r["status"] for h, r in report.hosts.items() if r["status"] != "change"}
+    if bad:
+        raise SystemExit(f"plan on a fresh lab should change every host, got {bad}")
+    kinds = platforms(served)
+    return {h: flat_lines(r["forward"], kinds[h]) for h, r in report.hosts.items()}
+
+
+def verified_hosts(served: Path, workers: int) -> int:
+    """How many hosts the tool's verify finds fully configured (a baseline's result check)."""
+    report = Rollout(served, PLAYBOOK, Options(workers=workers)).verify()
+    return sum(1 for row in report.hosts.values() if row["status"] == "ok")
+
+
+# -- this tool ------------------------------------------------------------------------------------
+def run_tool(lab: LabProcess, workers: int, runs_dir: Path) -> Side:
+    side = Side("tool")
+    options = Options(workers=workers, change_id="BENCH-FULL-FLOW", runs_dir=runs_dir)
+    rollout = Rollout(lab.served, PLAYBOOK, options)
+    started = time.monotonic()
+    with instrument() as timings:
+        report = rollout.push()
+    side.wall = time.monotonic() - started
+    side.timings = timings
+    for host, row in report.hosts.items():
+        side.seconds[host] = row["seconds"]
+        side.round_trips[host] = row["round_trips"]
+        facts_ok = bool(row.get("facts")) and all(f["ok"] for f in row["facts"])
+        if row["status"] == "changed" and facts_ok:
+            side.verified += 1
+        else:
+            side.errors[host] = f"{row['status']}: {row.get('reason') or row.get('error') or 'facts not ok'}"
+    return side
+
+
+# -- plain Netmiko, as a user writes it --------------------------------------------------------------
+def netmiko_device(params: dict[str, Any], lines: list[str]) -> float:
+    from netmiko import ConnectHandler
+
+    started = time.monotonic()
+    conn = ConnectHandler(**params)
+    conn.send_config_set(lines)
+    if params["device_type"] == "huawei_vrpv8":
+        conn.commit()
+    conn.save_config()
+    conn.disconnect()
+    return time.monotonic() - started
+
+
+def run_netmiko(lab: LabProcess, lines: dict[str, list[str]], workers: int) -> Side:
+    kinds = platforms(lab.served)
+
+    def one(host: str) -> tuple[str, float | str]:
+        where = lab.endpoints[host]
+        params = {
+            "device_type": kinds[host],
+            "host": where["hostname"],
+            "port": where["port"],
+            "username": LAB_USER,
+            "password": LAB_PASSWORD,
+        }
+        try:
+            return host, netmiko_device(params, lines[host])
+        except Exception as exc:  # noqa: BLE001 - a failed device is a figure, not a crash
+            return host, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+
+    return _threaded("netmiko", one, list(lines), workers)
+
+
+def _threaded(name: str, one: Callable[[str], tuple[str, float | str]], hosts: list[str], workers: int) -> Side:
+    side = Side(name)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(one, hosts))
+    side.wall = time.monotonic() - started
+    _collect(side, outcomes)
+    return side
+
+
+def _collect(side: Side, outcomes: list[tuple[str, float | str]]) -> None:
+    for host, got in outcomes:
+        if isinstance(got, str):
+            side.errors[host] = got
+        else:
+            side.seconds[host] = got
+
+
+# -- scrapli (async over asyncssh) ------------------------------------------------------------------
+async def scrapli_device(host: str, where: dict[str, Any], lines: list[str], two_stage: bool) -> float:
+    from scrapli import AsyncScrapli
+
+    started = time.monotonic()
+    conn = AsyncScrapli(
+        host=where["hostname"],
+        port=where["port"],
+        auth_username=LAB_USER,
+        auth_password=LAB_PASSWORD,
+        auth_strict_key=False,
+        platform="huawei_vrp",
+        transport="asyncssh",
+    )
+    await conn.open()
+    try:
+        pushed = await conn.send_configs([*lines, "commit"] if two_stage else lines)
+        pushed.raise_for_status()
+        saved = await conn.send_interactive([("save", "[Y/N]", False), ("y", "", False)])
+        if "successfully" not in saved.result:
+            raise RuntimeError(f"{host}: save did not succeed: {saved.result[-200:]!r}")
+    finally:
+        await conn.close()
+    return time.monotonic() - started
+
+
+def run_scrapli(lab: LabProcess, lines: dict[str, list[str]], workers: int) -> Side:
+    kinds = platforms(lab.served)
+
+    async def all_devices() -> list[tuple[str, float | str]]:
+        gate = asyncio.Semaphore(workers)
+
+        async def one(host: str) -> tuple[str, float | str]:
+            async with gate:
+                try:
+                    two_stage = kinds[host] == "huawei_vrpv8"
+                    return host, await scrapli_device(host, lab.endpoints[host], lines[host], two_stage)
+                except Exception as exc:  # noqa: BLE001 - a failed device is a figure, not a crash
+                    return host, f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+
+        return await asyncio.gather(*(one(h) for h in lines))
+
+    side = Side("scrapli")
+    started = time.monotonic()
+    _collect(side, asyncio.run(all_devices()))
+    side.wall = time.monotonic() - started
+    return side
+
+
+# -- report ---------------------------------------------------------------------------------------
+def print_side(side: Side, total: int) -> None:
+    values = list(side.seconds.values())
+    print(f"\n[{side.name}] wall {side.wall:.1f} s for {total} devices ({total / side.wall:.1f} devices/s)")
+    print(
+        f"  per device: median {side.per_device:.3f} s, p90 {percentile(values, 90):.3f} s, "
+        f"max {max(values, default=float('nan')):.3f} s; failed {len(side.errors)}; "
+        f"verified ok afterwards {side.verified}/{total}; lab CPU {side.lab_cpu:.1f} s"
+    )
+    for host, error in list(side.errors.items())[:5]:
+        print(f"  failure {host}: {error}")
+    if side.round_trips:
+        trips = list(side.round_trips.values())
+        print(f"  round trips per device: median {median(trips):.0f}, max {max(trips)}, total {sum(trips)}")
+    if side.timings is not None:
+        print_timings(side.timings, sum(values))
+
+
+def print_timings(timings: Timings, device_seconds: float) -> None:
+    stages = sum(timings.stages.values())
+    print("  stages (nr.run wall time, share of the stages' sum):")
+    for name in sorted(timings.stages, key=lambda n: STAGE_ORDER.index(n) if n in STAGE_ORDER else 99):
+        seconds = timings.stages[name]
+        print(f"    {name:<14} {seconds:7.2f} s  {100 * seconds / stages:5.1f} %")
+    print(f"  device operations (summed over devices; share of the {device_seconds:.0f} device-seconds):")
+    for name, seconds in sorted(timings.ops.items(), key=lambda kv: -kv[1]):
+        calls = timings.calls[name]
+        print(
+            f"    {name:<40} {seconds:8.1f} s  {100 * seconds / device_seconds:5.1f} %  "
+            f"{calls:5d} calls  {1000 * seconds / max(calls, 1):6.1f} ms/call"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=300, help="fleet size (a site has a switch; 3 share a BRAS/AC)")
+    parser.add_argument("--latency-ms", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=20)
+    parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated subset of " + ",".join(SIDES))
+    args = parser.parse_args()
+    sides = [s for s in args.sides.split(",") if s]
+    if not sides or set(sides) - set(SIDES):
+        parser.error(f"--sides must name some of {SIDES}")
+    results: dict[str, Side] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-full-flow-") as tmp:
+        work = Path(tmp)
+        inventory = generate_fleet_inventory(work / "inventory", sites_for(args.devices))
+        total = len(platforms(inventory))
+        os.environ.update(fake_env(inventory))
+        print(f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency per "
+              f"answer, {args.workers} workers per side, {os.cpu_count()} CPUs (lab included)")
+        lines: dict[str, list[str]] = {}
+        for name in sides:
+            with LabProcess(inventory, work / f"lab-{name}", latency_ms=args.latency_ms) as lab:
+                if name == "tool":
+                    side = run_tool(lab, args.workers, work / "runs")
+                else:
+                    lines = lines or planned_lines(lab.served)
+                    cpu_before, _ = lab.usage()
+                    runner = run_netmiko if name == "netmiko" else run_scrapli
+                    side = runner(lab, lines, args.workers)
+                    side.lab_cpu = lab.usage()[0] - cpu_before
+                    side.verified = verified_hosts(lab.served, args.workers)
+                if name == "tool":
+                    side.lab_cpu = lab.usage()[0]
+            results[name] = side
+            print_side(side, total)
+        if lines:
+            counts = [len(v) for v in lines.values()]
+            print(f"\nbaseline script: {median(counts):.0f} lines per device (median), {sum(counts)} in all")
+    return summary(results)
+
+
+def summary(results: dict[str, Side]) -> int:
+    tool = results.get("tool")
+    parts = []
+    ok = True
+    if tool is not None:
+        ok = tool.per_device < TARGET_MEDIAN and not tool.errors
+        parts.append(f"tool per-device median {tool.per_device:.3f} s (target < {TARGET_MEDIAN} s)")
+        for name in ("netmiko", "scrapli"):
+            other = results.get(name)
+            if other is None:
+                continue
+            ratio = tool.per_device / other.per_device
+            wall = tool.wall / other.wall
+            target = f" (target <= {TARGET_RATIO})" if name == "netmiko" else ""
+            parts.append(f"ratio tool/{name} per-device median {ratio:.3f}{target}, wall {wall:.3f}")
+            if name == "netmiko":
+                ok = ok and ratio <= TARGET_RATIO
+    print("\nRESULT " + "; ".join(parts or [f"{n} per-device median {s.per_device:.3f} s" for n, s in results.items()]))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
