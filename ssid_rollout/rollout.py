@@ -7,7 +7,6 @@ in `tasks`. The CLI is a thin layer over this class.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from .errors import InputError
 from .model import SHARED, STAGE_ORDER, Device, Section
+from .probe import failure_reason
 
 ON_FAILURE = ("rollback-site", "keep")
 
@@ -218,36 +218,22 @@ class Rollout:
     # -- check -----------------------------------------------------------------------------------
     def check(self) -> Report:
         """Does remote management answer on every host, with the right model behind it?"""
-        from .tasks import session
+        from .tasks import check_device
 
         report = Report("check")
 
-        def probe(task: Any) -> Any:
-            from nornir.core.task import Result
-
-            d = self.devices[task.host.name]
-            reason = _tcp_probe(d.hostname, d.port, min(5.0, self.options.timeout))
-            if reason:
-                return Result(host=task.host, result=reason, failed=True)
-            try:
-                s = session(task)
-                (version,) = s.show("display version")
-                s.system_view()
-                s.user_view()
-            except Exception as exc:  # noqa: BLE001 - every failure is a reason to report
-                return Result(host=task.host, result=_reason(exc), failed=True)
-            if d.model.lower() not in version.lower():
-                return Result(host=task.host, result=f"wrong model: expected {d.model}", failed=True)
-            return Result(host=task.host, result="ok")
-
         nr = self._nornir()
         try:
-            results = nr.run(task=probe, name="check")
+            results = nr.run(task=check_device, ctx=self._context(), name="check")
         finally:
             nr.close_connections()
         for name, multi in results.items():
             ok = not multi.failed
-            reason = multi[0].result if multi[0].result is not None else _reason(multi[0].exception)
+            reason = (
+                multi[0].result
+                if multi[0].result is not None
+                else failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
+            )
             report.hosts[name] = self._host_row(name, status="ok" if ok else "unreachable", reason=reason)
         report.exit_code = 0 if all(h["status"] == "ok" for h in report.hosts.values()) else 1
         return report.masked(self.masker.mask)
@@ -259,14 +245,11 @@ class Rollout:
 
         sites = list(self.options.sites) or None
         results = nr.run(task=read_device, ctx=ctx, sites=sites, name="read")
-        return {n: self._why(n, m[0].exception) for n, m in results.items() if m.failed}
-
-    def _why(self, name: str, exc: BaseException | None) -> str:
-        """The exact reason a host failed; a TCP failure is probed again to tell closed from silent."""
-        if exc is not None and "TCP connection" in str(exc):
-            d = self.devices[name]
-            return _tcp_probe(d.hostname, d.port, min(5.0, self.options.timeout)) or _reason(exc)
-        return _reason(exc)
+        return {
+            n: failure_reason(self.devices[n], m[0].exception, self.options.timeout)
+            for n, m in results.items()
+            if m.failed
+        }
 
     def plan(self) -> Report:
         """Render, read and diff every host; enters no configuration mode anywhere."""
@@ -414,7 +397,7 @@ class Rollout:
             for name, multi in results.items():
                 out = multi[0].result
                 if out is None:
-                    reason = _reason(multi[0].exception)
+                    reason = failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
                     report.hosts[name] = self._host_row(name, status="failed", reason=reason)
                     for site in live:
                         if site in self.devices[name].sites:
@@ -458,7 +441,9 @@ class Rollout:
                     report.hosts[name] = self._host_row(
                         name,
                         status="manual-action-needed",
-                        reason=_reason(results[name][0].exception),
+                        reason=failure_reason(
+                            self.devices[name], results[name][0].exception, self.options.timeout
+                        ),
                         remaining=[x for s in sections for x in (*s.path, *s.lines)],
                     )
                     continue
@@ -488,7 +473,9 @@ class Rollout:
             facts = multi[0].result
             if facts is None:
                 report.hosts[name] = self._host_row(
-                    name, status="unreachable", reason=_reason(multi[0].exception)
+                    name,
+                    status="unreachable",
+                    reason=failure_reason(self.devices[name], multi[0].exception, self.options.timeout),
                 )
                 continue
             bad = [f for f in facts if not f.ok]
@@ -532,7 +519,11 @@ class Rollout:
                 out = results[name][0].result
                 if out is None:
                     report.hosts[name] = self._host_row(
-                        name, status="manual-action-needed", reason=_reason(results[name][0].exception)
+                        name,
+                        status="manual-action-needed",
+                        reason=failure_reason(
+                            self.devices[name], results[name][0].exception, self.options.timeout
+                        ),
                     )
                 else:
                     row = _outcome_row(out)
@@ -578,33 +569,6 @@ def _empty_plan(device: Device) -> Any:
     from .model import HostPlan
 
     return HostPlan(device.name, device.role, device.platform)
-
-
-def _tcp_probe(host: str, port: int, timeout: float) -> str | None:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return None
-    except ConnectionRefusedError:
-        return f"port closed: {host}:{port} refused the connection"
-    except TimeoutError:
-        return f"timeout: {host}:{port} did not answer within {timeout:.0f} s"
-    except OSError as exc:
-        return f"unreachable: {host}:{port}: {exc.strerror or exc}"
-
-
-def _reason(exc: BaseException | None) -> str:
-    """One line for an exception from Netmiko/paramiko/our session, naming the cause."""
-    if exc is None:
-        return "unknown failure"
-    name = type(exc).__name__
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-    if "Authentication" in name:
-        return "authentication refused"
-    if "kex" in text.lower() or "Incompatible" in text:
-        return f"no common key exchange: {text}"
-    if "Timeout" in name:
-        return f"timeout: {text}"
-    return text
 
 
 def _plan_row(plan: Any) -> dict[str, Any]:

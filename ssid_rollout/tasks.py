@@ -123,6 +123,31 @@ class Outcome:
     remaining: list[str] = field(default_factory=list)  # undo lines a person must still send
 
 
+# -- check --------------------------------------------------------------------------------------
+@timed
+def check_device(task: Task, ctx: Context) -> Result:
+    """Port open, login, system view, and the model the inventory expects: changes nothing."""
+    from .probe import tcp_probe
+
+    device = ctx.devices[task.host.name]
+    closed = tcp_probe(device.hostname, device.port, 5.0)
+    if closed:
+        return Result(host=task.host, result=closed, failed=True)
+    s = session(task)
+    (version,) = s.show("display version")
+    try:
+        s.system_view()
+    except DeviceError as exc:
+        return Result(host=task.host, result=f"insufficient privilege: {exc.answer}", failed=True)
+    s.user_view()
+    if device.model.lower() not in version.lower():
+        found = next((x.strip() for x in version.splitlines() if "Version" in x), "unknown")
+        return Result(
+            host=task.host, result=f"wrong model: expected {device.model}, found {found}", failed=True
+        )
+    return Result(host=task.host, result="ok")
+
+
 # -- read ---------------------------------------------------------------------------------------
 @timed
 def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) -> Result:

@@ -1,0 +1,85 @@
+"""Reachability facts that need no login: is the port open, and which SSH algorithms are offered.
+
+`check` uses them to name the exact reason a device cannot be managed (port closed, silent,
+or no key exchange in common), so the right department can be sent to site.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from .model import Device
+
+
+def tcp_probe(host: str, port: int, timeout: float) -> str | None:
+    """None when the port accepts a connection, else the reason in words."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except ConnectionRefusedError:
+        return f"port closed: {host}:{port} refused the connection"
+    except TimeoutError:
+        return f"timeout: {host}:{port} did not answer within {timeout:.0f} s"
+    except OSError as exc:
+        return f"unreachable: {host}:{port}: {exc.strerror or exc}"
+
+
+def ssh_offer(host: str, port: int, timeout: float = 5.0) -> tuple[list[str], list[str]]:
+    """The server's key exchange and host key algorithms, read from its clear-text KEXINIT."""
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(b"SSH-2.0-ssid_rollout_probe\r\n")
+        data = b""
+        for _ in range(64):  # banner lines, then the KEXINIT packet; bounded
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+            start = data.find(b"\n", data.find(b"SSH-")) + 1
+            if (
+                start
+                and len(data) >= start + 4
+                and len(data) >= start + 4 + struct.unpack(">I", data[start : start + 4])[0]
+            ):
+                break
+    packet = data[start + 4 :]
+    if len(packet) < 22 or packet[1] != 20:  # padding length, then SSH_MSG_KEXINIT
+        raise ValueError("no KEXINIT from the server")
+    offset = 2 + 16  # message type and cookie
+    lists = []
+    for _ in range(2):
+        (size,) = struct.unpack(">I", packet[offset : offset + 4])
+        lists.append(packet[offset + 4 : offset + 4 + size].decode("ascii", "replace").split(","))
+        offset += 4 + size
+    return lists[0], lists[1]
+
+
+def no_common_kex(host: str, port: int, client: tuple[str, ...]) -> str:
+    """The check's words for a failed key exchange: what the device offers that we do not."""
+    try:
+        kex, keys = ssh_offer(host, port)
+    except (OSError, ValueError):
+        return "no common key exchange with the device"
+    return (
+        f"no common key exchange: device offers {', '.join(kex)} (host keys {', '.join(keys)}); "
+        f"this client offers {', '.join(client)}"
+    )
+
+
+def failure_reason(device: Device, exc: BaseException | None, timeout: float) -> str:
+    """One line naming why a host failed; connection failures are probed again for the exact cause."""
+    if exc is None:
+        return "unknown failure"
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+    if "TCP connection" in text:
+        return tcp_probe(device.hostname, device.port, min(5.0, timeout)) or f"timeout: {text}"
+    if "Incompatible ssh peer" in text:
+        import paramiko
+
+        return no_common_kex(device.hostname, device.port, paramiko.Transport._preferred_kex)
+    if "Authentication" in name:
+        return "authentication refused"
+    if "Timeout" in name or "timed out" in text:
+        return f"timeout: {text}"
+    return text
