@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .model import SHARED, STAGE_ORDER, Device, Section
+from .model import STAGE_ORDER, Device, Section
 from .probe import failure_reason
 
 ON_FAILURE = ("rollback-site", "keep")
@@ -284,8 +284,6 @@ class Rollout:
 
     def push(self) -> Report:
         """Apply the plan site by site and stage by stage, verifying and saving each device."""
-        from .tasks import compensate_device, push_device
-
         self._check_partial_sites()
         override, locks = self._guards()
         run = self._run_folder()
@@ -315,7 +313,6 @@ class Rollout:
                     if k not in status
                 }
             )
-            applied: dict[str, list[Section]] = {}
             total = len(self.sites) or 1
             stop: str | None = None
             for n, wave in enumerate(self.waves([s for s in self.sites if s not in status])):
@@ -323,7 +320,7 @@ class Rollout:
                 if stop:
                     status.update({site: {"status": "not-started", "reason": stop} for site in wave})
                     continue
-                self._push_wave(nr, ctx, wave, status, applied, report, push_device, compensate_device)
+                self._push_wave(nr, ctx, wave, status, report)
             for site in self.sites:
                 status.setdefault(site, {"status": "done"})
             report.sites = status
@@ -373,18 +370,11 @@ class Rollout:
                 }
         return status
 
-    def _push_wave(
-        self,
-        nr: Any,
-        ctx: Any,
-        wave: list[str],
-        status: dict[str, Any],
-        applied: dict[str, list[Section]],
-        report: Report,
-        push_device: Any,
-        compensate_device: Any,
-    ) -> None:
+    def _push_wave(self, nr: Any, ctx: Any, wave: list[str], status: dict[str, Any], report: Report) -> None:
+        """One wave: each stage's devices in one `nr.run`; failed sites leave later stages."""
         from nornir.core.filter import F
+
+        from .tasks import push_device
 
         live = list(wave)
         for role in STAGE_ORDER:
@@ -399,62 +389,56 @@ class Rollout:
                 if out is None:
                     reason = failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
                     report.hosts[name] = self._host_row(name, status="failed", reason=reason)
-                    for site in live:
-                        if site in self.devices[name].sites:
-                            status[site] = {"status": "failed", "reason": f"{name}: {reason}"}
-                    continue
-                applied.setdefault(name, []).extend(out.applied)
-                report.hosts[name] = self._host_row(name, **_outcome_row(out))
-                for site, reason in out.failed_sites.items():
+                    failed = {site: reason for site in live if site in self.devices[name].sites}
+                else:
+                    report.hosts[name] = self._host_row(name, **_outcome_row(out))
+                    failed = out.failed_sites
+                for site, reason in failed.items():
                     status[site] = {"status": "failed", "reason": f"{name}: {reason}"}
             live = [s for s in live if s not in status]
-        failed = [s for s in wave if s in status and status[s]["status"] == "failed"]
-        if failed and self.options.on_failure == "rollback-site":
-            self._compensate_sites(nr, ctx, failed, status, applied, report, compensate_device)
+        failed_sites = [s for s in wave if s in status and status[s]["status"] == "failed"]
+        if failed_sites and self.options.on_failure == "rollback-site":
+            self._compensate_sites(nr, ctx, failed_sites, status, report)
 
     def _compensate_sites(
-        self,
-        nr: Any,
-        ctx: Any,
-        sites: list[str],
-        status: dict[str, Any],
-        applied: dict[str, list[Section]],
-        report: Report,
-        compensate_device: Any,
+        self, nr: Any, ctx: Any, sites: list[str], status: dict[str, Any], report: Report
     ) -> None:
-        from nornir.core.filter import F
-
+        """Undo failed sites on every device this run changed for them, last stage first."""
         for role in reversed(STAGE_ORDER):
-            todo = {
-                n: [a for a in applied.get(n, []) if a.owner in sites or a.owner == SHARED]
+            hosts = [
+                n
                 for n, d in self.devices.items()
-                if d.role == role and any(a.owner in sites for a in applied.get(n, []))
-            }
-            if not todo:
-                continue
-            for name, sections in todo.items():
-                results = nr.filter(F(name=name)).run(
-                    task=compensate_device, ctx=ctx, applied=applied[name], sites=sites, name="compensate"
-                )
-                out = results[name][0].result
-                if out is None:
-                    report.hosts[name] = self._host_row(
-                        name,
-                        status="manual-action-needed",
-                        reason=failure_reason(
-                            self.devices[name], results[name][0].exception, self.options.timeout
-                        ),
-                        remaining=[x for s in sections for x in (*s.path, *s.lines)],
-                    )
-                    continue
-                applied[name] = out.applied
-                row = _outcome_row(out)
-                if not out.remaining:
-                    row["status"] = "rolled-back" if not out.applied else row["status"]
-                report.hosts[name] = self._host_row(name, **row)
+                if d.role == role and ctx.applied.get(n) and any(site in d.sites for site in sites)
+            ]
+            for name in hosts:
+                self._compensate_host(nr, ctx, name, sites, report, "compensate")
         for site in sites:
             if status[site]["status"] == "failed":
                 status[site]["status"] = "rolled-back"
+
+    def _compensate_host(
+        self, nr: Any, ctx: Any, name: str, sites: list[str], report: Report, label: str
+    ) -> None:
+        from nornir.core.filter import F
+
+        from .tasks import compensate_device
+
+        results = nr.filter(F(name=name)).run(task=compensate_device, ctx=ctx, sites=sites, name=label)
+        out = results[name][0].result
+        if out is None:
+            remaining = [x for sec in ctx.applied.get(name, []) for x in (*sec.path, *sec.lines)]
+            reason = failure_reason(self.devices[name], results[name][0].exception, self.options.timeout)
+            report.hosts[name] = self._host_row(
+                name,
+                status="manual-action-needed",
+                reason=f"compensation failed: {reason}",
+                remaining=remaining,
+            )
+            return
+        row = _outcome_row(out)
+        if not out.remaining:
+            row["status"] = "rolled-back" if not ctx.applied.get(name) else "changed"
+        report.hosts[name] = self._host_row(name, **row)
 
     # -- verify ----------------------------------------------------------------------------------
     def verify(self) -> Report:
@@ -489,51 +473,38 @@ class Rollout:
     def rollback(self, source: Path) -> Report:
         """Restore what run `source` changed, from its journal and backups, re-reading each device."""
         from .runfolder import RunFolder
-        from .tasks import compensate_device
+        from .tasks import DeviceState
 
         source = Path(source)
         if not (source / "journal.jsonl").exists():
             raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
         previous = RunFolder(source, self.masker.mask)
         touched = _touched_sections(previous.events())
+        override, locks = self._guards()
         run = self._run_folder()
         report = Report("rollback", run_dir=str(run.path), change_id=self.options.change_id)
         run.journal("start", command="rollback", source=str(source))
+        if override:
+            report.warnings.append(override)
+            run.journal("guard-override", text=override)
         ctx = self._context(run)
-        hosts = [h for h in touched if h in self.devices]
+        refused = locks.acquire([h for h in touched if h in self.devices])
+        for host, holder in refused.items():
+            report.hosts[host] = self._host_row(host, status="locked", reason=f"locked by change {holder}")
+        hosts = [h for h in touched if h in self.devices and h not in refused]
         nr = self._nornir(run, hosts)
-        from .tasks import DeviceState
-
         try:
             for name in hosts:
                 backup = source / "backups" / f"{name}.cfg"
                 running = backup.read_text(encoding="utf-8") if backup.exists() else ""
                 ctx.states[name] = DeviceState("", running, running, _empty_plan(self.devices[name]))
-                results = nr.filter(name=name).run(
-                    task=compensate_device,
-                    ctx=ctx,
-                    applied=touched[name],
-                    sites=list(self.devices[name].sites),
-                    name="rollback",
-                )
-                out = results[name][0].result
-                if out is None:
-                    report.hosts[name] = self._host_row(
-                        name,
-                        status="manual-action-needed",
-                        reason=failure_reason(
-                            self.devices[name], results[name][0].exception, self.options.timeout
-                        ),
-                    )
-                else:
-                    row = _outcome_row(out)
-                    row["status"] = "manual-action-needed" if out.remaining else "rolled-back"
-                    report.hosts[name] = self._host_row(name, **row)
+                ctx.applied[name] = touched[name]
+                self._compensate_host(nr, ctx, name, list(self.devices[name].sites), report, "rollback")
         finally:
             nr.close_connections()
-        report.exit_code = (
-            4 if any(h["status"] == "manual-action-needed" for h in report.hosts.values()) else 0
-        )
+            locks.release()
+        _add_timings(report, ctx)
+        report.exit_code = _exit_code(report)
         run.journal("end", exit_code=report.exit_code)
         run.write_json("report.json", report.to_dict())
         return report.masked(self.masker.mask)
@@ -557,12 +528,22 @@ def _mask_all(value: Any, mask: Callable[[str], str]) -> Any:
 
 
 def _touched_sections(events: list[dict[str, Any]]) -> dict[str, list[Section]]:
-    """The sections a run sent per host, rebuilt from its journal's `applied` events."""
+    """The sections a run may have left on each host, from its journal.
+
+    `applied` is written before a section is sent; `discarded` (a VRPv8 candidate cleared or a
+    trial aborted) drops what that host staged since its last confirmed commit.
+    """
     out: dict[str, list[Section]] = {}
+    staged: dict[str, int] = {}
     for e in events:
+        host = e.get("host", "")
         if e.get("event") == "applied":
-            out.setdefault(e["host"], []).append(Section(tuple(e["path"]), tuple(e["lines"]), e["owner"]))
-    return out
+            out.setdefault(host, []).append(Section(tuple(e["path"]), tuple(e["lines"]), e["owner"]))
+        elif e.get("event") == "discarded":
+            out[host] = out.get(host, [])[: staged.get(host, 0)]
+        elif e.get("event") == "committed":
+            staged[host] = len(out.get(host, []))
+    return {h: sections for h, sections in out.items() if sections}
 
 
 def _empty_plan(device: Device) -> Any:

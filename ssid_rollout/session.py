@@ -128,10 +128,15 @@ class Session:
         self.prompt = f"<{self.base}>"
         self.round_trips = 0
 
+    @property
+    def alive(self) -> bool:
+        chan = self.conn.remote_conn
+        return chan is not None and not chan.closed and not chan.exit_status_ready()
+
     # -- reading -------------------------------------------------------------------------
     def _wait_readable(self, deadline: float, command: str) -> None:
         chan = self.conn.remote_conn
-        if chan is None or chan.closed or chan.exit_status_ready():
+        if not self.alive:
             raise DeviceError(self.host, command, "the device closed the session")
         remaining = deadline - time.monotonic()
         if remaining <= 0:

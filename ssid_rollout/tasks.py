@@ -6,6 +6,7 @@ sites each stage gets. Tasks return typed results and print nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Sequence
@@ -59,7 +60,11 @@ if CONNECTION not in ConnectionPluginRegister.available:
 
 
 def session(task: Task) -> Session:
+    """The host's session; a session the device closed is replaced by a new login."""
     conn: Session = task.host.get_connection(CONNECTION, task.nornir.config)
+    if not conn.alive:
+        task.host.close_connection(CONNECTION)
+        conn = task.host.get_connection(CONNECTION, task.nornir.config)
     return conn
 
 
@@ -76,6 +81,8 @@ class Context:
     trial_seconds: int = 300
     run: Any = None  # RunFolder, when the run writes artifacts
     states: dict[str, DeviceState] = field(default_factory=dict)
+    #: sections that may be on each device because this run sent them (the compensation's scope)
+    applied: dict[str, list[Section]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # device time spent in tasks, per host
     round_trips: dict[str, int] = field(default_factory=dict)  # writes that waited for an answer
 
@@ -115,7 +122,6 @@ class Outcome:
     host: str
     ok_sites: list[str] = field(default_factory=list)
     failed_sites: dict[str, str] = field(default_factory=dict)
-    applied: list[Section] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     changed: bool = False
     saved: bool | None = None
@@ -207,10 +213,17 @@ def push_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
         out.failed_sites = dict.fromkeys(wanted, reason)
         return Result(host=task.host, result=out, failed=True)
     s = session(task)
-    if platform_for(device.platform).two_stage:
-        _push_two_stage(s, device, ctx, state, wanted, out)
-    else:
-        _push_immediate(s, device, ctx, state, wanted, out)
+    try:
+        if platform_for(device.platform).two_stage:
+            _push_two_stage(s, device, ctx, state, wanted, out)
+        else:
+            _push_immediate(s, device, ctx, state, wanted, out)
+    except DeviceError as exc:
+        # the session itself failed (dropped, silent): the engine compensates with a new login
+        out.error = str(exc)
+        out.failed_sites.update({x: str(exc) for x in wanted if x not in out.failed_sites})
+        out.ok_sites = []
+        return Result(host=task.host, result=out, failed=True)
     if out.ok_sites and out.changed and not out.remaining:
         try:
             s.save()
@@ -243,7 +256,7 @@ def _push_immediate(
             _apply(s, ctx, device, section, out)
     except DeviceError as exc:
         out.failed_sites = dict.fromkeys(sites, str(exc))
-        _compensate(s, device, ctx, state, out, out.applied)
+        _compensate(s, device, ctx, state, out, list(ctx.applied.get(device.name, [])))
         return
     for site in sites:
         try:
@@ -271,7 +284,10 @@ def _push_two_stage(
                 s.configure(section)
             s.commit(f"commit trial {ctx.trial_seconds} description {ctx.change_id}")
         except DeviceError as exc:
+            if not s.alive:
+                raise
             s.commit("clear configuration candidate")
+            _journal(ctx, "discarded", host=device.name)
             failed = _owner_of(exc, sections)
             if failed == SHARED:
                 out.failed_sites.update(dict.fromkeys(remaining, str(exc)))
@@ -282,11 +298,14 @@ def _push_two_stage(
         facts = read_facts(s, device, ctx, remaining)
         bad = _failing_owners(facts)
         if not bad:
+            ctx.applied.setdefault(device.name, []).extend(sections)
             s.commit("commit")
-            out.applied, out.changed, out.facts = sections, True, facts
+            _journal(ctx, "committed", host=device.name)
+            out.changed, out.facts = True, facts
             out.ok_sites = remaining
             return
         s.commit("abort trial")
+        _journal(ctx, "discarded", host=device.name)
         reason = {o: _fact_reason(facts, o) for o in bad}
         if SHARED in bad:
             out.failed_sites.update(dict.fromkeys(remaining, reason[SHARED]))
@@ -298,7 +317,7 @@ def _push_two_stage(
 def _apply(s: Session, ctx: Context, device: Device, section: Section, out: Outcome) -> None:
     """Journal a section as applied before sending it, so a crash mid-section can be undone."""
     _journal(ctx, "applied", host=device.name, **_fields(section))
-    out.applied.append(section)
+    ctx.applied.setdefault(device.name, []).append(section)
     out.changed = True
     s.configure(section)
 
@@ -337,7 +356,7 @@ def _verify_sites(s: Session, device: Device, ctx: Context, sites: list[str], ou
 def _compensate_failed(s: Session, device: Device, ctx: Context, state: DeviceState, out: Outcome) -> None:
     """Undo failed sites' sections; the shared ones too when no site on the device kept the service."""
     owners = list(out.failed_sites) + ([] if out.ok_sites else [SHARED])
-    sections = [x for x in out.applied if x.owner in owners]
+    sections = [x for x in ctx.applied.get(device.name, []) if x.owner in owners]
     if sections:
         _compensate(s, device, ctx, state, out, sections)
 
@@ -348,6 +367,10 @@ def _compensate(
     """Bring the touched sections back to the backup, re-reading the device first."""
     from .restore import restore_plan, touched_equal
 
+    if platform_for(device.platform).two_stage and s.round_trips == 0:
+        # a new login after a lost session: a trial the old session left running is ended first
+        with contextlib.suppress(DeviceError):
+            s.commit("abort trial")
     (current,) = s.show("display current-configuration")
     undo, conflicts = restore_plan(state.running, current, sections)
     _journal(ctx, "compensate", host=device.name, sections=[_lines(x) for x in undo])
@@ -362,8 +385,8 @@ def _compensate(
     left = touched_equal(state.running, after, sections)
     out.remaining = left + [f"conflict: {c.reason}: {'; '.join(c.lines)}" for c in conflicts]
     if not left:
-        out.applied = [x for x in out.applied if x not in sections]
-        out.changed = bool(out.applied)
+        ctx.applied[device.name] = [x for x in ctx.applied.get(device.name, []) if x not in sections]
+        out.changed = bool(ctx.applied[device.name])
         if sections:
             try:
                 s.save()
@@ -376,10 +399,14 @@ def _lines(section: Section) -> list[str]:
 
 
 @timed
-def compensate_device(task: Task, ctx: Context, applied: list[Section], sites: Sequence[str]) -> Result:
-    """Roll back `sites` on a device an earlier stage changed (a later stage of the site failed)."""
+def compensate_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
+    """Roll back `sites` on a device this run changed (`ctx.applied`), e.g. a later stage failed.
+
+    The shared objects go too when no other site on the device still has what this run applied.
+    """
     device = ctx.devices[task.host.name]
-    out = Outcome(device.name, applied=list(applied), changed=True)
+    applied = ctx.applied.get(device.name, [])
+    out = Outcome(device.name, changed=True)
     out.failed_sites = dict.fromkeys(sites, "compensated")
     out.ok_sites = [x for x in device.sites if x not in sites and any(a.owner == x for a in applied)]
     _compensate_failed(session(task), device, ctx, ctx.states[device.name], out)
