@@ -382,7 +382,7 @@ class Rollout:
             if not hosts or not live:
                 continue
             results = nr.filter(F(name__any=hosts)).run(
-                task=push_device, ctx=ctx, sites=live, name=f"push {role}"
+                task=push_device, ctx=ctx, sites=live, name=f"push {role}", on_failed=True
             )
             for name, multi in results.items():
                 out = multi[0].result
@@ -408,13 +408,23 @@ class Rollout:
             hosts = [
                 n
                 for n, d in self.devices.items()
-                if d.role == role and ctx.applied.get(n) and any(site in d.sites for site in sites)
+                if d.role == role and self._needs_undo(ctx, n, sites, status)
             ]
             for name in hosts:
                 self._compensate_host(nr, ctx, name, sites, report, "compensate")
         for site in sites:
             if status[site]["status"] == "failed":
                 status[site]["status"] = "rolled-back"
+
+    def _needs_undo(self, ctx: Any, name: str, sites: list[str], status: dict[str, Any]) -> bool:
+        """A failed site's sections are on the device, or shared ones no working site still needs."""
+        applied = ctx.applied.get(name, [])
+        if any(a.owner in sites for a in applied):
+            return True
+        working = [
+            x for x in self.devices[name].sites if x in self.sites and x not in sites and x not in status
+        ]
+        return bool(applied) and not working
 
     def _compensate_host(
         self, nr: Any, ctx: Any, name: str, sites: list[str], report: Report, label: str
@@ -423,7 +433,9 @@ class Rollout:
 
         from .tasks import compensate_device
 
-        results = nr.filter(F(name=name)).run(task=compensate_device, ctx=ctx, sites=sites, name=label)
+        results = nr.filter(F(name=name)).run(
+            task=compensate_device, ctx=ctx, sites=sites, name=label, on_failed=True
+        )
         out = results[name][0].result
         if out is None:
             remaining = [x for sec in ctx.applied.get(name, []) for x in (*sec.path, *sec.lines)]
