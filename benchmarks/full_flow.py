@@ -145,7 +145,9 @@ def run_netmiko(lab: LabProcess, lines: dict[str, list[str]], workers: int) -> S
     return _threaded("netmiko", one, list(lines), workers)
 
 
-def _threaded(name: str, one: Callable[[str], tuple[str, float | str]], hosts: list[str], workers: int) -> Side:
+def _threaded(
+    name: str, one: Callable[[str], tuple[str, float | str]], hosts: list[str], workers: int
+) -> Side:
     side = Side(name)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -189,8 +191,53 @@ async def scrapli_device(host: str, where: dict[str, Any], lines: list[str], two
     return time.monotonic() - started
 
 
+def lab_echo_shim() -> None:
+    """Let scrapli meet the lab's line-buffered echo the way it meets a real device's echo.
+
+    A real VRP echoes each character as it is typed; scrapli writes a command, reads until its
+    echo, then sends return. The lab (ssid_rollout/lab/device.py, CliSession) echoes a line only
+    once the line ends, so unmodified scrapli waits for an echo that never comes. Here return
+    is sent before the echo wait and the wait's skipped return is dropped; what arrived after
+    the echo is handed to the next read. The lab delays each write by the same latency, so the
+    two writes cost what they cost on a device (echo, then answer): timing is unchanged.
+    """
+    from scrapli.channel.async_channel import AsyncChannel
+
+    read_until_input, send_return, read = (
+        AsyncChannel._read_until_input,
+        AsyncChannel.send_return,
+        AsyncChannel.read,
+    )
+
+    async def until_input(self: Any, channel_input: bytes) -> bytes:
+        send_return(self)
+        self.lab_return_sent = True
+        buf: bytes = await read_until_input(self, channel_input)
+        at = buf.lower().find(channel_input.lower())
+        if at < 0:
+            return buf
+        self.lab_rest = buf[at + len(channel_input) :]
+        return buf[: at + len(channel_input)]
+
+    def once_return(self: Any) -> None:
+        if getattr(self, "lab_return_sent", False):
+            self.lab_return_sent = False
+        else:
+            send_return(self)
+
+    async def read_rest_first(self: Any) -> bytes:
+        rest: bytes = getattr(self, "lab_rest", b"")
+        self.lab_rest = b""
+        return rest or await read(self)
+
+    AsyncChannel._read_until_input = until_input  # type: ignore[method-assign]
+    AsyncChannel.send_return = once_return  # type: ignore[method-assign]
+    AsyncChannel.read = read_rest_first  # type: ignore[method-assign]
+
+
 def run_scrapli(lab: LabProcess, lines: dict[str, list[str]], workers: int) -> Side:
     kinds = platforms(lab.served)
+    lab_echo_shim()
 
     async def all_devices() -> list[tuple[str, float | str]]:
         gate = asyncio.Semaphore(workers)
@@ -246,11 +293,17 @@ def print_timings(timings: Timings, device_seconds: float) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--devices", type=int, default=300, help="fleet size (a site has a switch; 3 share a BRAS/AC)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--devices", type=int, default=300, help="fleet size (a site has a switch; 3 share a BRAS/AC)"
+    )
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=20)
-    parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated subset of " + ",".join(SIDES))
+    parser.add_argument(
+        "--sides", default=",".join(SIDES), help="comma-separated subset of " + ",".join(SIDES)
+    )
     args = parser.parse_args()
     sides = [s for s in args.sides.split(",") if s]
     if not sides or set(sides) - set(SIDES):
@@ -261,8 +314,10 @@ def main() -> int:
         inventory = generate_fleet_inventory(work / "inventory", sites_for(args.devices))
         total = len(platforms(inventory))
         os.environ.update(fake_env(inventory))
-        print(f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency per "
-              f"answer, {args.workers} workers per side, {os.cpu_count()} CPUs (lab included)")
+        print(
+            f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency per "
+            f"answer, {args.workers} workers per side, {os.cpu_count()} CPUs (lab included)"
+        )
         lines: dict[str, list[str]] = {}
         for name in sides:
             with LabProcess(inventory, work / f"lab-{name}", latency_ms=args.latency_ms) as lab:
@@ -302,7 +357,10 @@ def summary(results: dict[str, Side]) -> int:
             parts.append(f"ratio tool/{name} per-device median {ratio:.3f}{target}, wall {wall:.3f}")
             if name == "netmiko":
                 ok = ok and ratio <= TARGET_RATIO
-    print("\nRESULT " + "; ".join(parts or [f"{n} per-device median {s.per_device:.3f} s" for n, s in results.items()]))
+    print(
+        "\nRESULT "
+        + "; ".join(parts or [f"{n} per-device median {s.per_device:.3f} s" for n, s in results.items()])
+    )
     return 0 if ok else 1
 
 

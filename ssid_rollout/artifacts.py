@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .model import Device, Section
+from .platforms import PLATFORMS
 from .render import render_text
 
 if TYPE_CHECKING:
@@ -178,16 +179,11 @@ def commands_text(sections: Iterable[Section]) -> str:
 
 
 def diff_lines(sections: Iterable[Section]) -> list[tuple[str, str]]:
-    """(kind, text) per line of a planned change: `view` lines enter a view, `add` lines are sent."""
+    """(kind, text) per line of a planned change, as `plan` prints it: `view` lines, then `add` lines."""
     out: list[tuple[str, str]] = []
-    previous: tuple[str, ...] = ()
     for section in sections:
-        common = 0
-        while common < min(len(previous), len(section.path)) and previous[common] == section.path[common]:
-            common += 1
-        out += [("view", "  " + " " * d + part) for d, part in enumerate(section.path) if d >= common]
+        out += [("view", "  " + " " * depth + part) for depth, part in enumerate(section.path)]
         out += [("add", "+ " + " " * len(section.path) + line) for line in section.lines]
-        previous = section.path
     return out
 
 
@@ -220,13 +216,11 @@ def render_html(
     report: Report, hosts: list[HostView], spec: Any, when: datetime, kpi: KpiSummary | None = None
 ) -> str:
     """One self-contained page: no script, no external resource, styles inline."""
-    from markupsafe import Markup
-
     chart = None
     if kpi is not None:
         from .kpi import chart_svg
 
-        chart = Markup(chart_svg(kpi))  # noqa: S704 - kpi escapes every text it puts in the SVG
+        chart = chart_svg(kpi)  # inlined as is (the template marks it safe): kpi escapes its texts
     sites = [
         {"name": site, "reason": "", **row, "hosts": [h.name for h in hosts if site in h.sites]}
         for site, row in sorted(report.sites.items())
@@ -342,6 +336,19 @@ def _work_order(department: str, hosts: list[HostView], report: Report, when: da
     return "\n".join(lines) + "\n"
 
 
+def _code_block(title: str, text: str) -> list[str]:
+    return [title, "", "```text", text.rstrip("\n"), "```", ""]
+
+
+def _apply_mode(platform: str) -> str:
+    known = PLATFORMS.get(platform)
+    if known is None:
+        return "unknown platform"
+    if known.two_stage:
+        return "two-stage: staged, `commit trial`, verified, then `commit`"
+    return "each line applies at once"
+
+
 def _host_order(h: HostView) -> list[str]:
     """One device's part of a work order; hosts without commands get one only when they need a person."""
     remaining = list(h.row["remaining"])
@@ -349,19 +356,17 @@ def _host_order(h: HostView) -> list[str]:
     if not (h.changes or remaining or reason):
         return []
     lines = ["", f"## {h.name}", "", f"Status: {h.status}", ""]
+    if h.device is not None:
+        lines += [f"Platform: {h.device.platform} ({h.device.model}); {_apply_mode(h.device.platform)}", ""]
     if reason:
-        lines += ["Reason:", "", "```text", str(reason), "```", ""]
+        lines += _code_block("Reason:", str(reason))
     if h.changes:
-        lines += [
-            "Commands, from system view:",
-            "",
-            "```text",
-            commands_text(h.forward).rstrip("\n"),
-            "```",
-            "",
-        ]
+        lines += _code_block(
+            "Commands, from system view (an indented line runs in the view of the line above it):",
+            commands_text(h.forward),
+        )
     if h.undo:
-        lines += ["Undo, from system view:", "", "```text", commands_text(h.undo).rstrip("\n"), "```", ""]
+        lines += _code_block("Undo, from system view:", commands_text(h.undo))
     if remaining:
-        lines += ["Manual action: these undo lines are still to be sent:", "", "```text", *remaining, "```"]
+        lines += _code_block("Manual action: these undo lines are still to be sent:", "\n".join(remaining))
     return lines

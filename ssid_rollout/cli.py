@@ -6,9 +6,10 @@ Heavy libraries (Netmiko, Nornir, TTP) load inside the commands that need them, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,7 +65,8 @@ def _fail(exc: BaseException) -> None:
 def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, quiet: bool) -> None:
     """Run one API call and turn its report into output and an exit code."""
     try:
-        report = action()
+        with _progress(quiet or as_json):
+            report = action()
     except RolloutError as exc:
         _fail(exc)
     except KeyboardInterrupt:
@@ -84,9 +86,28 @@ def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, qui
     raise typer.Exit(report.exit_code)
 
 
+_PROCESSORS: list[Any] = []
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[None]:
+    """A live progress display on stderr for the command, so stdout keeps tables and JSON."""
+    from rich.console import Console
+
+    from .progress import Progress
+
+    with Progress(Console(stderr=True), quiet=quiet) as progress:
+        _PROCESSORS[:] = [progress]
+        try:
+            yield
+        finally:
+            _PROCESSORS.clear()
+
+
 def _options(**kwargs: Any) -> Any:
     from .rollout import Options
 
+    kwargs.setdefault("processors", tuple(_PROCESSORS))
     for key in ("hosts", "groups", "sites", "departments", "approve_sites"):
         if key in kwargs:
             kwargs[key] = tuple(kwargs[key] or ())

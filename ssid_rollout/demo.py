@@ -29,53 +29,47 @@ def demo_env(devices: dict[str, object]) -> dict[str, str]:
 def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
     from .inventory import load_devices, special_sites
     from .lab.fleet import Lab
+    from .progress import Progress
     from .report import print_report
-    from .rollout import Options, Rollout
+    from .rollout import Options, Report, Rollout
     from .spec import load_spec
 
     console = Console(highlight=False)
     devices = load_devices(inventory, load_spec(playbook))
     os.environ.update(demo_env({n: d for n, d in devices.items() if d.role == "bras"}))
     work = Path(tempfile.mkdtemp(prefix="ssid-rollout-demo-"))
+    runs = runs_dir or work / "runs"
+    reason = "demo against the simulated lab"
+    codes = []
     with Lab(inventory, username=LAB_USER, password=LAB_PASSWORD, port=0, max_seconds=600) as lab:
         inv = lab.write_inventory(work / "inventory")
         console.rule(f"lab: {len(lab.devices)} simulated devices on 127.0.0.x")
-        options = Options(
+        push = Options(
             change_id="DEMO-0001",
-            runs_dir=runs_dir or work / "runs",
             approve_sites=tuple(special_sites(inventory)),
+            runs_dir=runs,
             force=True,
-            reason="demo against the simulated lab",
+            reason=reason,
         )
+        undo = Options(change_id="DEMO-0001-RB", partial_site=True, runs_dir=runs, force=True, reason=reason)
+        pushed = Report("push")
         steps = [
-            ("check", lambda r: r.check()),
-            ("plan", lambda r: r.plan()),
-            ("push", lambda r: r.push()),
-            ("verify", lambda r: r.verify()),
-            ("plan again (nothing to do)", lambda r: r.plan()),
+            ("check", push, lambda r: r.check()),
+            ("plan", push, lambda r: r.plan()),
+            ("push", push, lambda r: r.push()),
+            ("verify", push, lambda r: r.verify()),
+            ("plan again: nothing to do", push, lambda r: r.plan()),
+            ("rollback of the push", undo, lambda r: r.rollback(Path(pushed.run_dir or ""))),
         ]
-        pushed = None
-        codes = []
-        for title, step in steps:
+        for title, options, step in steps:
             console.rule(title)
-            report = step(Rollout(inv, playbook, options))
+            with Progress(console) as progress:
+                options.processors = (progress,)
+                report = step(Rollout(inv, playbook, options))
             print_report(report, console)
             codes.append(report.exit_code)
-            pushed = report if report.command == "push" else pushed
-        if pushed and pushed.run_dir:
-            console.rule(f"rollback of {pushed.run_dir}")
-            report = Rollout(
-                inv,
-                playbook,
-                Options(
-                    change_id="DEMO-0001-RB",
-                    runs_dir=options.runs_dir,
-                    partial_site=True,
-                    force=True,
-                    reason=options.reason,
-                ),
-            ).rollback(Path(pushed.run_dir))
-            print_report(report, console)
-            codes.append(report.exit_code)
-    console.print(f"demo artifacts: {options.runs_dir}")
+            if report.command == "push":
+                pushed = report
+                console.print(f"HTML report: {Path(report.run_dir or '') / 'report.html'}")
+    console.print(f"demo artifacts: {runs}")
     return max(codes)

@@ -47,6 +47,7 @@ class Options:
     reason: str | None = None
     resume: Path | None = None  # continue a run folder (push --resume DIR)
     confirm: Callable[[str], bool] | None = None  # asked after the canary wave; None = go on
+    processors: Sequence[Any] = ()  # Nornir processors, e.g. ssid_rollout.progress.Progress
 
 
 @dataclass
@@ -145,7 +146,7 @@ class Rollout:
         from .inventory import make_nornir
         from .tasks import CONNECTION
 
-        nr = make_nornir(self.inventory, self.options.workers)
+        nr = make_nornir(self.inventory, self.options.workers).with_processors(list(self.options.processors))
         nr = nr.filter(F(name__any=list(hosts if hosts is not None else self.devices)))
         nr.inventory.defaults.username = self.credentials.username
         nr.inventory.defaults.password = self.credentials.password
@@ -170,6 +171,16 @@ class Rollout:
             trial_seconds=self.options.trial_seconds,
             run=run,
         )
+
+    def _finish(self, run: Any, report: Report) -> Report:
+        """Close the run folder: end event, JSON report, and the people's artifacts."""
+        from .artifacts import write_artifacts
+
+        report.masked(self.masker.mask)
+        run.journal("end", exit_code=report.exit_code)
+        run.write_json("report.json", report.to_dict())
+        write_artifacts(run, report, self.devices, self.spec)
+        return report
 
     def _host_row(self, name: str, **fields: Any) -> dict[str, Any]:
         d = self.devices[name]
@@ -226,7 +237,7 @@ class Rollout:
         try:
             results = nr.run(task=check_device, ctx=self._context(), name="check")
         finally:
-            nr.close_connections()
+            nr.close_connections(on_failed=True)
         for name, multi in results.items():
             ok = not multi.failed
             reason = (
@@ -259,7 +270,7 @@ class Rollout:
         try:
             unreadable = self._read(nr, ctx)
         finally:
-            nr.close_connections()
+            nr.close_connections(on_failed=True)
         for name in self.devices:
             if name in unreadable:
                 report.hosts[name] = self._host_row(name, status="unreachable", reason=unreadable[name])
@@ -325,15 +336,13 @@ class Rollout:
                 status.setdefault(site, {"status": "done"})
             report.sites = status
         finally:
-            nr.close_connections()
+            nr.close_connections(on_failed=True)
             locks.release()
         for name in self.devices:
             report.hosts.setdefault(name, self._host_row(name, status="unchanged"))
         _add_timings(report, ctx)
         report.exit_code = _exit_code(report)
-        run.journal("end", exit_code=report.exit_code)
-        run.write_json("report.json", report.to_dict())
-        return report.masked(self.masker.mask)
+        return self._finish(run, report)
 
     def _wave_gate(self, n: int, status: dict[str, Any], total: int) -> str | None:
         """Why no further wave may start: the failure budget, or a declined canary."""
@@ -464,7 +473,7 @@ class Rollout:
         try:
             results = nr.run(task=verify_task, ctx=ctx, sites=sites, name="verify")
         finally:
-            nr.close_connections()
+            nr.close_connections(on_failed=True)
         for name, multi in results.items():
             facts = multi[0].result
             if facts is None:
@@ -513,13 +522,11 @@ class Rollout:
                 ctx.applied[name] = touched[name]
                 self._compensate_host(nr, ctx, name, list(self.devices[name].sites), report, "rollback")
         finally:
-            nr.close_connections()
+            nr.close_connections(on_failed=True)
             locks.release()
         _add_timings(report, ctx)
         report.exit_code = _exit_code(report)
-        run.journal("end", exit_code=report.exit_code)
-        run.write_json("report.json", report.to_dict())
-        return report.masked(self.masker.mask)
+        return self._finish(run, report)
 
 
 def _add_timings(report: Report, ctx: Any) -> None:
