@@ -10,41 +10,12 @@ import pytest
 from ssid_rollout.lab.config import parse, render, vlan_lines
 from ssid_rollout.lab.device import CliSession, Faults, LabDevice
 
+from .reference import bras_reference
+
 pytestmark = pytest.mark.unit
 
 FAKE_KEY = "fake-radius-key-1"
-BRAS_REFERENCE = f"""web-auth-server 103.224.234.164 port 2000
-radius-server group kd-auth
- radius-server authentication 103.224.234.164 1812 weight 0
- radius-server accounting 103.224.234.164 1813 weight 0
- radius-server shared-key {FAKE_KEY}
- radius-server class-as-car
- undo radius-server user-name domain-included
-aaa
- domain kd
-  authentication-scheme default0
-  accounting-scheme default0
-  ip-pool wlan_2
-  user-group wlan
-  web-server 103.224.234.164
-  web-server url http://103.224.234.164:8080/PortalUrlFromAC
-  web-server url-parameter
-  web-server mode get
-  web-server redirect-key mscg-ip wlanacip
-  web-server redirect-key user-ip-address wlanuserip
- domain kd-auth
-  authentication-scheme radius
-  accounting-scheme radius
-  radius-server group kd-auth
-acl number 6001
- rule 70 permit ip source user-group wlan destination ip-address 103.224.234.164 0
-interface Eth-Trunk5.807
- description kd-auth
- user-vlan 806
- bas
-  access-type layer2-subscriber default-domain pre-authentication kd authentication kd-auth
-  roam-domain kd-auth
-  authentication-method web""".split("\n")
+BRAS_REFERENCE = bras_reference(FAKE_KEY)
 SWITCH_REFERENCE = ["vlan batch 806", "interface GigabitEthernet0/0/1", " port trunk allow-pass vlan 806"]
 AC_REFERENCE = [
     "vlan 806",

@@ -10,44 +10,13 @@ from typer.testing import CliRunner
 from ssid_rollout.cli import app
 from ssid_rollout.rollout import Rollout
 
+from .reference import bras_reference
 from .test_rollout_lab import PLAYBOOK, _config_commands, _options, _served
 
 pytestmark = pytest.mark.lab
 
-# shared/mission.md, "Reference configuration" (the key shows as ****** everywhere)
-BRAS_REFERENCE = """\
-web-auth-server 103.224.234.164 port 2000
-radius-server group kd-auth
-radius-server authentication 103.224.234.164 1812 weight 0
-radius-server accounting 103.224.234.164 1813 weight 0
-radius-server shared-key ******
-radius-server class-as-car
-undo radius-server user-name domain-included
-aaa
-domain kd
-authentication-scheme default0
-accounting-scheme default0
-ip-pool wlan_2
-user-group wlan
-web-server 103.224.234.164
-web-server url http://103.224.234.164:8080/PortalUrlFromAC
-web-server url-parameter
-web-server mode get
-web-server redirect-key mscg-ip wlanacip
-web-server redirect-key user-ip-address wlanuserip
-domain kd-auth
-authentication-scheme radius
-accounting-scheme radius
-radius-server group kd-auth
-acl number 6001
-rule 70 permit ip source user-group wlan destination ip-address 103.224.234.164 0
-interface Eth-Trunk5.807
-description kd-auth
-user-vlan 806
-bas
-access-type layer2-subscriber default-domain pre-authentication kd authentication kd-auth
-roam-domain kd-auth
-authentication-method web"""
+# shared/mission.md, "Reference configuration"; the key shows as ****** everywhere
+BRAS_REFERENCE = [line.strip() for line in bras_reference("******")]
 SWITCH_REFERENCE = """\
 vlan batch 806
 interface GigabitEthernet0/0/1
@@ -77,7 +46,7 @@ def _lines(row: dict) -> list[str]:
 def test_fresh_devices_plan_exactly_the_reference_lines(tmp_path, monkeypatch):
     with _served(tmp_path, monkeypatch) as (lab, inv):
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, sites=("GZ-PANYU-001", "GZ-TIANHE-002"))).plan()
-        assert _lines(report.hosts["gz-bras-02"]) == BRAS_REFERENCE.splitlines()
+        assert _lines(report.hosts["gz-bras-02"]) == BRAS_REFERENCE
         assert _lines(report.hosts["gz-th-sw03"]) == SWITCH_REFERENCE.splitlines()
         ac = _lines(report.hosts["gz-ac-01"])
         assert ac == AC_REFERENCE.splitlines()
