@@ -7,6 +7,7 @@ Heavy libraries (Netmiko, Nornir, TTP) load inside the commands that need them, 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -24,28 +25,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Roll out a portal-authenticated Wi-Fi SSID across hotspot switches, BRAS and ACs.",
 )
-
-Inventory = Annotated[Path, typer.Option("--inventory", "-i", help="Nornir SimpleInventory folder")]
-Playbook = Annotated[Path, typer.Option("--playbook", "-p", help="service description (YAML)")]
-Hosts = Annotated[list[str] | None, typer.Option("--hosts", help="host name (repeatable)")]
-Groups = Annotated[list[str] | None, typer.Option("--groups", help="inventory group (repeatable)")]
-Sites = Annotated[list[str] | None, typer.Option("--site", help="site (repeatable)")]
-Departments = Annotated[list[str] | None, typer.Option("--department", help="owning department (repeatable)")]
-Workers = Annotated[int, typer.Option("--workers", help="concurrent device sessions")]
-ReportFile = Annotated[Path | None, typer.Option("--report", help="write the JSON report here")]
-JsonOut = Annotated[bool, typer.Option("--json", help="print the JSON report instead of tables")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="print only errors")]
-SharedKey = Annotated[
-    bool, typer.Option("--shared-radius-key", help="use SSID_ROLLOUT_RADIUS_KEY for every BRAS")
-]
-RunsDir = Annotated[Path | None, typer.Option("--runs-dir", help="where run folders go")]
-ChangeId = Annotated[str | None, typer.Option("--change-id", help="change ticket id (required)")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
-Timeout = Annotated[float, typer.Option("--timeout", help="seconds to wait for any device answer")]
-Window = Annotated[str | None, typer.Option("--window", help="maintenance window HH:MM-HH:MM")]
-TimeZone = Annotated[str | None, typer.Option("--timezone", help="time zone of the window (Asia/Shanghai)")]
-Force = Annotated[bool, typer.Option("--force", help="run outside the window (needs --reason)")]
-Reason = Annotated[str | None, typer.Option("--reason", help="why the window is overridden (recorded)")]
 
 
 def _fail(exc: BaseException) -> None:
@@ -104,23 +83,18 @@ def _progress(quiet: bool) -> Iterator[None]:
             _PROCESSORS.clear()
 
 
-def _options(**kwargs: Any) -> Any:
-    from .rollout import Options
+def _rollout(kw: dict[str, Any]) -> Any:
+    """The API object for one command, from its options (names as in `rollout.Options`)."""
+    from .rollout import Options, Rollout
 
-    kwargs.setdefault("processors", tuple(_PROCESSORS))
-    for key in ("hosts", "groups", "sites", "departments", "approve_sites"):
-        if key in kwargs:
-            kwargs[key] = tuple(kwargs[key] or ())
-    return Options(**kwargs)
-
-
-def _rollout(inventory: Path, playbook: Path, options: Any) -> Any:
-    from .rollout import Rollout
-
+    inventory, playbook = kw.pop("inventory"), kw.pop("playbook")
     for path, name in ((inventory, "--inventory"), (playbook, "--playbook")):
         if not path.exists():
             raise InputError(name, f"{path} does not exist")
-    return Rollout(inventory, playbook, options)
+    for key in ("hosts", "groups", "sites", "departments", "approve_sites"):
+        if key in kw:
+            kw[key] = tuple(kw[key] or ())
+    return Rollout(inventory, playbook, Options(processors=tuple(_PROCESSORS), **kw))
 
 
 def _ask_next_waves(text: str) -> bool:
@@ -136,226 +110,124 @@ def _confirm(what: str, yes: bool) -> None:
         raise InputError("confirmation", "declined")
 
 
-@app.command()
-def check(
-    inventory: Inventory = Path("inventory"),
-    playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    hosts: Hosts = None,
-    groups: Groups = None,
-    site: Sites = None,
-    department: Departments = None,
-    workers: Workers = 20,
-    timeout: Timeout = 30.0,
-    shared_radius_key: SharedKey = False,
-    report: ReportFile = None,
-    json_out: JsonOut = False,
-    quiet: Quiet = False,
-) -> None:
+def _opt(name: str, default: Any, kind: Any, *flags: str, help: str) -> inspect.Parameter:
+    """One command-line option as a keyword parameter typer reads from the command's signature."""
+    option = typer.Option(*flags, help=help)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[kind, option]
+    )
+
+
+Strs = list[str] | None
+SELECTION = [
+    _opt("inventory", Path("inventory"), Path, "--inventory", "-i", help="Nornir SimpleInventory folder"),
+    _opt(
+        "playbook", Path("playbooks/chinaunicom-free.yaml"), Path, "--playbook", "-p", help="service (YAML)"
+    ),
+    _opt("hosts", None, Strs, "--hosts", help="host name (repeatable)"),
+    _opt("groups", None, Strs, "--groups", help="inventory group (repeatable)"),
+    _opt("sites", None, Strs, "--site", help="site (repeatable)"),
+    _opt("departments", None, Strs, "--department", help="owning department (repeatable)"),
+    _opt("workers", 20, int, "--workers", help="concurrent device sessions"),
+    _opt("timeout", 60.0, float, "--timeout", help="seconds to wait for any device answer"),
+    _opt(
+        "shared_radius_key", False, bool, "--shared-radius-key", help="SSID_ROLLOUT_RADIUS_KEY for every BRAS"
+    ),
+]
+ROTATE = [_opt("rotate_key", False, bool, "--rotate-key", help="send the RADIUS key even if one is set")]
+CHANGE = [
+    _opt("change_id", None, str | None, "--change-id", help="change ticket id (required)"),
+    _opt("yes", False, bool, "--yes", "-y", help="do not ask for confirmation"),
+    _opt("window", None, str | None, "--window", help="maintenance window HH:MM-HH:MM"),
+    _opt("timezone", None, str | None, "--timezone", help="time zone of the window (Asia/Shanghai)"),
+    _opt("force", False, bool, "--force", help="run outside the window (needs --reason)"),
+    _opt("reason", None, str | None, "--reason", help="why the window is overridden (recorded)"),
+    _opt("runs_dir", None, Path | None, "--runs-dir", help="where run folders go"),
+]
+PUSH = [
+    _opt("on_failure", "rollback-site", str, "--on-failure", help="rollback-site | keep"),
+    _opt("wave_size", None, int | None, "--wave-size", help="sites per wave"),
+    _opt("canary", None, int | None, "--canary", help="sites in a first wave, then ask"),
+    _opt("max_fail_percent", 20.0, float, "--max-fail-percent", help="failure budget checked between waves"),
+    _opt("trial_seconds", 300, int, "--trial-seconds", help="VRPv8 commit trial length"),
+    _opt("allow_unsaved", False, bool, "--allow-unsaved", help="push where someone left unsaved work"),
+    _opt("partial_site", False, bool, "--partial-site", help="allow pushing only part of a site"),
+    _opt("approve_sites", None, Strs, "--approve-site", help="approve a special site (repeatable)"),
+    _opt("resume", None, Path | None, "--resume", help="continue this run folder"),
+]
+RUN = [_opt("run", None, Path | None, "--run", help="the run folder to roll back")]
+OUTPUT = [
+    _opt("report", None, Path | None, "--report", help="write the JSON report here"),
+    _opt("json_out", False, bool, "--json", help="print the JSON report instead of tables"),
+    _opt("quiet", False, bool, "--quiet", "-q", help="print only errors"),
+]
+
+
+def _command(*groups: list[inspect.Parameter]) -> Callable[[Callable[[dict[str, Any]], Any]], Any]:
+    """Register `func(options) -> Report` as a command taking the options of `groups`."""
+
+    def register(func: Callable[[dict[str, Any]], Any]) -> Any:
+        def command(**kw: Any) -> None:
+            report, as_json, quiet = kw.pop("report"), kw.pop("json_out"), kw.pop("quiet")
+            _run(lambda: func(kw), report, as_json, quiet)
+
+        command.__signature__ = inspect.Signature([p for group in groups for p in group])  # type: ignore[attr-defined]
+        command.__doc__ = func.__doc__
+        return app.command(func.__name__)(command)
+
+    return register
+
+
+def _need(kw: dict[str, Any], key: str, flag: str, why: str) -> Any:
+    if not kw.get(key):
+        raise InputError(flag, why)
+    return kw[key]
+
+
+@_command(SELECTION, OUTPUT)
+def check(kw: dict[str, Any]) -> Any:
     """Does remote management answer on every host (port, login, system view, model)?"""
-    opts = dict(
-        hosts=hosts,
-        groups=groups,
-        sites=site,
-        departments=department,
-        workers=workers,
-        timeout=timeout,
-        shared_radius_key=shared_radius_key,
-    )
-    _run(lambda: _rollout(inventory, playbook, _options(**opts)).check(), report, json_out, quiet)
+    return _rollout(kw).check()
 
 
-@app.command()
-def plan(
-    inventory: Inventory = Path("inventory"),
-    playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    hosts: Hosts = None,
-    groups: Groups = None,
-    site: Sites = None,
-    department: Departments = None,
-    workers: Workers = 20,
-    timeout: Timeout = 60.0,
-    shared_radius_key: SharedKey = False,
-    rotate_key: Annotated[
-        bool, typer.Option("--rotate-key", help="send the RADIUS key even if one is set")
-    ] = False,
-    report: ReportFile = None,
-    json_out: JsonOut = False,
-    quiet: Quiet = False,
-) -> None:
+@_command(SELECTION, ROTATE, OUTPUT)
+def plan(kw: dict[str, Any]) -> Any:
     """Show each host's exact difference; changes nothing."""
-    opts = dict(
-        hosts=hosts,
-        groups=groups,
-        sites=site,
-        departments=department,
-        workers=workers,
-        timeout=timeout,
-        shared_radius_key=shared_radius_key,
-        rotate_key=rotate_key,
-    )
-    _run(lambda: _rollout(inventory, playbook, _options(**opts)).plan(), report, json_out, quiet)
+    return _rollout(kw).plan()
 
 
-@app.command()
-def push(
-    inventory: Inventory = Path("inventory"),
-    playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    change_id: ChangeId = None,
-    yes: Yes = False,
-    hosts: Hosts = None,
-    groups: Groups = None,
-    site: Sites = None,
-    department: Departments = None,
-    workers: Workers = 20,
-    timeout: Timeout = 60.0,
-    shared_radius_key: SharedKey = False,
-    rotate_key: Annotated[bool, typer.Option("--rotate-key")] = False,
-    on_failure: Annotated[str, typer.Option("--on-failure", help="rollback-site | keep")] = "rollback-site",
-    wave_size: Annotated[int | None, typer.Option("--wave-size", min=1)] = None,
-    canary: Annotated[int | None, typer.Option("--canary", min=1)] = None,
-    max_fail_percent: Annotated[float, typer.Option("--max-fail-percent", min=0, max=100)] = 20.0,
-    trial_seconds: Annotated[int, typer.Option("--trial-seconds", min=1)] = 300,
-    allow_unsaved: Annotated[bool, typer.Option("--allow-unsaved")] = False,
-    partial_site: Annotated[bool, typer.Option("--partial-site")] = False,
-    approve_site: Annotated[list[str] | None, typer.Option("--approve-site")] = None,
-    resume: Annotated[Path | None, typer.Option("--resume", help="continue this run folder")] = None,
-    window: Window = None,
-    timezone: TimeZone = None,
-    force: Force = False,
-    reason: Reason = None,
-    runs_dir: RunsDir = None,
-    report: ReportFile = None,
-    json_out: JsonOut = False,
-    quiet: Quiet = False,
-) -> None:
+@_command(SELECTION, ROTATE, CHANGE, PUSH, OUTPUT)
+def push(kw: dict[str, Any]) -> Any:
     """Apply the difference per site: switch, then BRAS, then AC; verify, save, compensate."""
-
-    def action() -> Any:
-        if not change_id:
-            raise InputError("--change-id", "push needs a change id")
-        r = _rollout(
-            inventory,
-            playbook,
-            _options(
-                hosts=hosts,
-                groups=groups,
-                sites=site,
-                departments=department,
-                workers=workers,
-                timeout=timeout,
-                shared_radius_key=shared_radius_key,
-                rotate_key=rotate_key,
-                on_failure=on_failure,
-                wave_size=wave_size,
-                canary=canary,
-                max_fail_percent=max_fail_percent,
-                trial_seconds=trial_seconds,
-                allow_unsaved=allow_unsaved,
-                partial_site=partial_site,
-                approve_sites=approve_site,
-                runs_dir=runs_dir,
-                change_id=change_id,
-                resume=resume,
-                window=window,
-                timezone=timezone,
-                force=force,
-                reason=reason,
-                confirm=None if yes else _ask_next_waves,
-            ),
-        )
-        _confirm(f"Push change {change_id} to {len(r.devices)} hosts of {len(r.sites)} sites.", yes)
-        return r.push()
-
-    _run(action, report, json_out, quiet)
+    change_id = _need(kw, "change_id", "--change-id", "push needs a change id")
+    yes = kw.pop("yes")
+    kw["confirm"] = None if yes else _ask_next_waves
+    rollout = _rollout(kw)
+    _confirm(f"Push change {change_id} to {len(rollout.devices)} hosts of {len(rollout.sites)} sites.", yes)
+    return rollout.push()
 
 
-@app.command()
-def verify(
-    inventory: Inventory = Path("inventory"),
-    playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    hosts: Hosts = None,
-    groups: Groups = None,
-    site: Sites = None,
-    department: Departments = None,
-    workers: Workers = 20,
-    timeout: Timeout = 60.0,
-    shared_radius_key: SharedKey = False,
-    report: ReportFile = None,
-    json_out: JsonOut = False,
-    quiet: Quiet = False,
-) -> None:
+@_command(SELECTION, OUTPUT)
+def verify(kw: dict[str, Any]) -> Any:
     """Parse each device's output and compare it with the service description."""
-    opts = dict(
-        hosts=hosts,
-        groups=groups,
-        sites=site,
-        departments=department,
-        workers=workers,
-        timeout=timeout,
-        shared_radius_key=shared_radius_key,
-    )
-    _run(lambda: _rollout(inventory, playbook, _options(**opts)).verify(), report, json_out, quiet)
+    return _rollout(kw).verify()
 
 
-@app.command()
-def rollback(
-    inventory: Inventory = Path("inventory"),
-    playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    run: Annotated[Path | None, typer.Option("--run", help="the run folder to roll back")] = None,
-    change_id: ChangeId = None,
-    yes: Yes = False,
-    hosts: Hosts = None,
-    groups: Groups = None,
-    site: Sites = None,
-    department: Departments = None,
-    workers: Workers = 20,
-    timeout: Timeout = 60.0,
-    shared_radius_key: SharedKey = False,
-    window: Window = None,
-    timezone: TimeZone = None,
-    force: Force = False,
-    reason: Reason = None,
-    runs_dir: RunsDir = None,
-    report: ReportFile = None,
-    json_out: JsonOut = False,
-    quiet: Quiet = False,
-) -> None:
+@_command(SELECTION, RUN, CHANGE, OUTPUT)
+def rollback(kw: dict[str, Any]) -> Any:
     """Restore what one run changed, from its journal and backups."""
-
-    def action() -> Any:
-        if not run:
-            raise InputError("--run", "rollback needs the run folder to restore")
-        if not change_id:
-            raise InputError("--change-id", "rollback needs a change id")
-        r = _rollout(
-            inventory,
-            playbook,
-            _options(
-                hosts=hosts,
-                groups=groups,
-                sites=site,
-                departments=department,
-                workers=workers,
-                timeout=timeout,
-                shared_radius_key=shared_radius_key,
-                runs_dir=runs_dir,
-                change_id=change_id,
-                partial_site=True,
-                window=window,
-                timezone=timezone,
-                force=force,
-                reason=reason,
-            ),
-        )
-        _confirm(f"Roll back run {run}.", yes)
-        return r.rollback(run)
-
-    _run(action, report, json_out, quiet)
+    run = _need(kw, "run", "--run", "rollback needs the run folder to restore")
+    _need(kw, "change_id", "--change-id", "rollback needs a change id")
+    yes = kw.pop("yes")
+    del kw["run"]
+    rollout = _rollout({**kw, "partial_site": True})
+    _confirm(f"Roll back run {run}.", yes)
+    return rollout.rollback(run)
 
 
 @app.command()
 def lab(
-    inventory: Inventory = Path("inventory"),
+    inventory: Annotated[Path, typer.Option("--inventory", "-i")] = Path("inventory"),
     latency_ms: Annotated[float, typer.Option("--latency-ms")] = 0.0,
     max_seconds: Annotated[float, typer.Option("--max-seconds")] = 8 * 3600.0,
 ) -> None:
@@ -370,9 +242,9 @@ def lab(
 
 @app.command()
 def demo(
-    inventory: Inventory = Path("inventory"),
-    playbook: Playbook = Path("playbooks/chinaunicom-free.yaml"),
-    runs_dir: RunsDir = None,
+    inventory: Annotated[Path, typer.Option("--inventory", "-i")] = Path("inventory"),
+    playbook: Annotated[Path, typer.Option("--playbook", "-p")] = Path("playbooks/chinaunicom-free.yaml"),
+    runs_dir: Annotated[Path | None, typer.Option("--runs-dir")] = None,
 ) -> None:
     """Run a whole rollout (check, plan, push, verify, rollback) against the built-in lab."""
     from .demo import run_demo

@@ -96,8 +96,16 @@ class Rollout:
         o = self.options
         if o.on_failure not in ON_FAILURE:
             raise InputError("--on-failure", f"{o.on_failure!r} is not one of {', '.join(ON_FAILURE)}")
-        if o.workers < 1 or o.workers > 500:
-            raise InputError("--workers", "must be between 1 and 500")
+        for flag, value, low, high in (
+            ("--workers", o.workers, 1, 500),
+            ("--wave-size", o.wave_size, 1, 100_000),
+            ("--canary", o.canary, 1, 100_000),
+            ("--max-fail-percent", o.max_fail_percent, 0, 100),
+            ("--trial-seconds", o.trial_seconds, 1, 65_535),
+            ("--timeout", o.timeout, 1, 3_600),
+        ):
+            if value is not None and not low <= value <= high:
+                raise InputError(flag, f"{value} is not between {low} and {high}")
         self.spec = load_spec(Path(playbook))
         loaded = load_inventory(self.inventory, self.spec)
         self.all_devices, self.specs = loaded.devices, loaded.specs
