@@ -27,11 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check ssid_rollout tests benchmarks
 	$(BIN)/mypy ssid_rollout
 
+BENCHES := startup parse_speed round_trips lab_logins full_flow province
+
 bench: $(BENCH_STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for name in $(BENCHES); do echo "== benchmarks/$$name.py"; $(BIN)/python benchmarks/$$name.py || exit 1; done
 
 soak: $(STAMP)
-	$(BIN)/python -m pytest -q -m soak tests
+	$(BIN)/python -m pytest -q -m soak tests/test_soak.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchlib import PLAYBOOK, LabProcess, fake_env, median, percentile, platforms, sites_for
+from benchlib import PLAYBOOK, LabProcess, fake_env, machine, median, percentile, platforms, sites_for
 from benchlib.timing import Timings, instrument
 
 from ssid_rollout.demo import LAB_PASSWORD, LAB_USER
@@ -101,11 +102,11 @@ def run_tool(lab: LabProcess, workers: int, runs_dir: Path) -> Side:
     side.wall = time.monotonic() - started
     side.timings = timings
     for host, row in report.hosts.items():
-        side.seconds[host] = row["seconds"]
         side.round_trips[host] = row["round_trips"]
         facts_ok = bool(row.get("facts")) and all(f["ok"] for f in row["facts"])
         if row["status"] == "changed" and facts_ok:
             side.verified += 1
+            side.seconds[host] = row["seconds"]
         else:
             side.errors[host] = f"{row['status']}: {row.get('reason') or row.get('error') or 'facts not ok'}"
     return side
@@ -308,6 +309,7 @@ def main() -> int:
     sides = [s for s in args.sides.split(",") if s]
     if not sides or set(sides) - set(SIDES):
         parser.error(f"--sides must name some of {SIDES}")
+    logging.getLogger("nornir").setLevel(logging.CRITICAL)  # failed hosts are counted from the report
     results: dict[str, Side] = {}
     with tempfile.TemporaryDirectory(prefix="bench-full-flow-") as tmp:
         work = Path(tmp)
@@ -316,24 +318,24 @@ def main() -> int:
         os.environ.update(fake_env(inventory))
         print(
             f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency per "
-            f"answer, {args.workers} workers per side, {os.cpu_count()} CPUs (lab included)"
+            f"answer, {args.workers} workers per side; {machine()} (the lab runs on the same CPUs)"
         )
         lines: dict[str, list[str]] = {}
         for name in sides:
             with LabProcess(inventory, work / f"lab-{name}", latency_ms=args.latency_ms) as lab:
+                if name != "tool":
+                    lines = lines or planned_lines(lab.served)
+                cpu_before, _ = lab.usage()
                 if name == "tool":
                     side = run_tool(lab, args.workers, work / "runs")
                 else:
-                    lines = lines or planned_lines(lab.served)
-                    cpu_before, _ = lab.usage()
-                    runner = run_netmiko if name == "netmiko" else run_scrapli
-                    side = runner(lab, lines, args.workers)
-                    side.lab_cpu = lab.usage()[0] - cpu_before
+                    side = (run_netmiko if name == "netmiko" else run_scrapli)(lab, lines, args.workers)
+                side.lab_cpu = lab.usage()[0] - cpu_before
+                if name != "tool":
                     side.verified = verified_hosts(lab.served, args.workers)
-                if name == "tool":
-                    side.lab_cpu = lab.usage()[0]
             results[name] = side
             print_side(side, total)
+            print(f"  after this side: {machine()}")
         if lines:
             counts = [len(v) for v in lines.values()]
             print(f"\nbaseline script: {median(counts):.0f} lines per device (median), {sum(counts)} in all")

@@ -101,7 +101,7 @@ class Rollout:
             ("--wave-size", o.wave_size, 1, 100_000),
             ("--canary", o.canary, 1, 100_000),
             ("--max-fail-percent", o.max_fail_percent, 0, 100),
-            ("--trial-seconds", o.trial_seconds, 1, 65_535),
+            ("--trial-seconds", o.trial_seconds, 60, 65_535),  # VRPv8 `commit trial` range
             ("--timeout", o.timeout, 1, 3_600),
         ):
             if value is not None and not low <= value <= high:
@@ -248,9 +248,10 @@ class Rollout:
             nr.close_connections(on_failed=True)
         for name, multi in results.items():
             ok = not multi.failed
+            value = _value(multi)
             reason = (
-                multi[0].result
-                if multi[0].result is not None
+                value
+                if value is not None
                 else failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
             )
             report.hosts[name] = self._host_row(name, status="ok" if ok else "unreachable", reason=reason)
@@ -402,7 +403,7 @@ class Rollout:
                 task=push_device, ctx=ctx, sites=live, name=f"push {role}", on_failed=True
             )
             for name, multi in results.items():
-                out = multi[0].result
+                out = _value(multi)
                 if out is None:
                     reason = failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
                     report.hosts[name] = self._host_row(name, status="failed", reason=reason)
@@ -411,7 +412,10 @@ class Rollout:
                     report.hosts[name] = self._host_row(name, **_outcome_row(out))
                     failed = out.failed_sites
                 for site, reason in failed.items():
-                    status[site] = {"status": "failed", "reason": f"{name}: {reason}"}
+                    status[site] = {
+                        "status": "failed",
+                        "reason": reason if reason.startswith(name) else f"{name}: {reason}",
+                    }
             live = [s for s in live if s not in status]
         failed_sites = [s for s in wave if s in status and status[s]["status"] == "failed"]
         if failed_sites and self.options.on_failure == "rollback-site":
@@ -453,7 +457,7 @@ class Rollout:
         results = nr.filter(F(name=name)).run(
             task=compensate_device, ctx=ctx, sites=sites, name=label, on_failed=True
         )
-        out = results[name][0].result
+        out = _value(results[name])
         if out is None:
             remaining = [x for sec in ctx.applied.get(name, []) for x in (*sec.path, *sec.lines)]
             reason = failure_reason(self.devices[name], results[name][0].exception, self.options.timeout)
@@ -483,7 +487,7 @@ class Rollout:
         finally:
             nr.close_connections(on_failed=True)
         for name, multi in results.items():
-            facts = multi[0].result
+            facts = _value(multi)
             if facts is None:
                 report.hosts[name] = self._host_row(
                     name,
@@ -535,6 +539,11 @@ class Rollout:
         _add_timings(report, ctx)
         report.exit_code = _exit_code(report)
         return self._finish(run, report)
+
+
+def _value(multi: Any) -> Any:
+    """A task's result, or None when it raised (Nornir then puts the traceback text in `result`)."""
+    return None if multi[0].exception is not None else multi[0].result
 
 
 def _add_timings(report: Report, ctx: Any) -> None:

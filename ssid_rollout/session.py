@@ -16,8 +16,9 @@ import select
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
+from netmiko.exceptions import ReadTimeout
 from netmiko.huawei.huawei import HuaweiSSH, HuaweiVrpv8SSH
 
 from .errors import DeviceError
@@ -36,10 +37,14 @@ class _FastLogin:
 
     def special_login_handler(self, delay_factor: float = 1.0) -> None:
         conn: Any = self
-        data = conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M, read_timeout=conn.conn_timeout + 20)
-        if re.search(conn.password_change_prompt, data):
-            conn.write_channel("N" + conn.RETURN)
-            data += conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M)
+        wait = conn.read_timeout_override or 60.0
+        try:
+            data = conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M, read_timeout=wait)
+            if re.search(conn.password_change_prompt, data):
+                conn.write_channel("N" + conn.RETURN)
+                data += conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M, read_timeout=wait)
+        except ReadTimeout:
+            raise DeviceError(conn.host, "(login)", f"no prompt within {wait:g} s after login") from None
         self._login_text = data
 
     def _try_session_preparation(self, force_data: bool = True) -> None:
@@ -127,6 +132,7 @@ class Session:
         self._prompt_re = re.compile(r"(?:^|\n)(" + prompt_re(self.base).pattern + r")")
         self.prompt = f"<{self.base}>"
         self.round_trips = 0
+        self._sync = 0
 
     @property
     def alive(self) -> bool:
@@ -140,48 +146,70 @@ class Session:
             raise DeviceError(self.host, command, "the device closed the session")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise DeviceError(self.host, command, f"no prompt within {self.timeout:.0f} s")
+            raise DeviceError(self.host, command, f"no prompt within {self.timeout:g} s")
         if not chan.recv_ready():
             select.select([chan], [], [], min(remaining, 0.5))
 
     def _exchange(self, lines: Sequence[str], context: str) -> list[Reply]:
         """Write `lines` at once, then read until a prompt has followed each of them."""
+        if not self.alive:
+            raise DeviceError(self.host, lines[0], "the device closed the session")
         if self.on_write:
             self.on_write(self.host, lines)
-        self.conn.write_channel("".join(line + "\n" for line in lines))
-        self.round_trips += 1
+        self._write("".join(line + "\n" for line in lines), lines[0])
         deadline = time.monotonic() + self.timeout
-        buf, expected, checked = "", len(lines), 0
-        problems: list[tuple[str, str]] = []
+        buf, checked = "", 0
         while True:
             self._wait_readable(deadline, lines[-1])
-            buf += self.conn.read_channel()
+            buf += self._read(lines[-1])
             prompts = list(self._prompt_re.finditer(buf))
-            if len(prompts) >= expected and not buf[prompts[-1].end(1) :].strip():
-                break
+            if len(prompts) >= len(lines) and not buf[prompts[-1].end(1) :].strip():
+                return self._split(buf, lines, prompts)
             tail = buf[buf.rfind("\n") + 1 :]
             if len(buf) > checked and (ANY_QUESTION_RE.search(tail) or question_for(tail)):
                 checked = len(buf)
                 index = min(len(prompts), len(lines) - 1)
-                answer = self._answer(lines[index], tail, context, problems)
-                if index < len(lines) - 1:
-                    expected -= 1  # the next pipelined line was taken as the answer
-                else:
-                    if self.on_write:
-                        self.on_write(self.host, [answer])
-                    self.conn.write_channel(answer + "\n")
-                    self.round_trips += 1
-        replies = self._split(buf, lines, prompts)
-        if problems:
-            raise DeviceError(self.host, problems[0][0], problems[0][1])
-        return replies
+                question = question_for(tail, context) if index == len(lines) - 1 else None
+                if question is None:
+                    self._refuse_question(lines[index], tail.strip(), deadline)
+                if self.on_write:
+                    self.on_write(self.host, [question.answer])
+                self._write(question.answer + "\n", lines[index])
 
-    def _answer(self, command: str, tail: str, context: str, problems: list[tuple[str, str]]) -> str:
-        question = question_for(tail, context)
-        if question:
-            return question.answer
-        problems.append((command, f"unexpected question answered N: {tail.strip()}"))
-        return "N"
+    def _refuse_question(self, command: str, question: str, deadline: float) -> NoReturn:
+        """Answer an unexpected question N, get back to a known prompt, and fail the host naming it.
+
+        Lines written after the asking one may have been taken as answers, so the prompts can no
+        longer be counted: a marker line is sent and the read ends at its echo and the next prompt.
+        """
+        self._sync += 1
+        marker = f"ssid-rollout-sync-{self._sync}"
+        if self.on_write:
+            self.on_write(self.host, ["N", marker])
+        self._write(f"N\n{marker}\n", command)
+        buf = ""
+        while True:
+            self._wait_readable(deadline, command)
+            buf += self._read(command)
+            after = buf[buf.find(marker) :] if marker in buf else ""
+            prompts = list(self._prompt_re.finditer(after))
+            if prompts and not after[prompts[-1].end(1) :].strip():
+                break
+        self.prompt = prompts[-1].group(1)
+        raise DeviceError(self.host, command, f"unexpected question answered N: {question}")
+
+    def _write(self, text: str, command: str) -> None:
+        try:
+            self.conn.write_channel(text)
+        except (OSError, EOFError) as exc:
+            raise DeviceError(self.host, command, f"the device closed the session ({exc})") from None
+        self.round_trips += 1
+
+    def _read(self, command: str) -> str:
+        try:
+            return str(self.conn.read_channel())
+        except (OSError, EOFError) as exc:
+            raise DeviceError(self.host, command, f"the device closed the session ({exc})") from None
 
     def _split(self, buf: str, lines: Sequence[str], prompts: list[re.Match[str]]) -> list[Reply]:
         views, starts = [self.prompt], [0]
@@ -217,46 +245,71 @@ class Session:
 
     def system_view(self) -> None:
         if not self.in_system_view:
-            self._check(self._exchange(["system-view"], "config"))
-        if not self.in_system_view:
-            raise DeviceError(self.host, "system-view", f"prompt is {self.prompt}, not system view")
+            self._back_to_system_view("config")
 
     def user_view(self) -> None:
         if self.prompt.startswith("["):
             self._check(self._exchange(["return"], "exit"))
 
-    def configure(self, section: Section, context: str = "config") -> list[Reply]:
-        """Send one section from system view in one write and prove each line ran in its view."""
+    def configure(
+        self,
+        sections: Sequence[Section],
+        context: str = "config",
+        before: Callable[[Section], None] | None = None,
+    ) -> None:
+        """Send sections from system view; a section's lines go only once its view is confirmed.
+
+        A section's view entry rides in one write with the previous section's lines and `quit`s,
+        and its own lines follow in the next write, after the prompt proved the new view: round
+        trips grow with sections (sections + 1), never with lines. The prompt echoed before each
+        line proves the view it ran in. `before(section)` runs before a section's first line is
+        written (the journal). On failure the session is brought back to system view.
+        """
+        if not sections:
+            return
         self.system_view()
-        body = list(section.path) + list(section.lines)
-        depth = len(section.path) + sum(
-            1 for line in section.lines if self.platform.subview_re and self.platform.subview_re.match(line)
-        )
-        replies: list[Reply] = []
-        for batch in _batches(body + ["quit"] * depth, self.platform.asking_re):
-            got = self._exchange(batch, "undo" if context == "undo" else "config")
-            replies += got
-            self._check(got)
-        self._check_views(section, replies)
+        pending: list[tuple[str, str, str]] = []  # (line, check, view): "enter" | "under" | "exact" | ""
+        try:
+            for section in sections:
+                if before:
+                    before(section)
+                if not section.path:
+                    pending += [(line, "exact", self.base) for line in section.lines]
+                    continue
+                self._flush(pending + [(entry, "enter", "") for entry in section.path], context)
+                view = view_of(self.prompt)
+                subviews = [
+                    x for x in section.lines if self.platform.subview_re and self.platform.subview_re.match(x)
+                ]
+                quits = [("quit", "", "")] * (len(section.path) + len(subviews))
+                pending = [(line, "under", view) for line in section.lines] + quits
+            self._flush(pending, context)
+            self._back_to_system_view(context)
+        except DeviceError:
+            with contextlib.suppress(DeviceError):
+                self._back_to_system_view(context)
+            raise
+
+    def _flush(self, items: list[tuple[str, str, str]], context: str) -> None:
+        """Write the items (asking lines alone), check every answer and the view each line ran in."""
+        asking = "undo" if context == "undo" else "config"
+        for batch in _batches(items, self.platform.asking_re):
+            replies = self._exchange([line for line, _, _ in batch], asking)
+            self._check(replies)
+            after = [r.view for r in replies[1:]] + [self.prompt]
+            for (line, check, view), reply, nxt in zip(batch, replies, after, strict=True):
+                here, there = view_of(reply.view), view_of(nxt)
+                if check == "enter" and (there == here or not there.startswith(here)):
+                    raise DeviceError(self.host, line, f"did not enter a new view (prompt [{there}])")
+                if (check == "under" and not here.startswith(view)) or (check == "exact" and here != view):
+                    raise DeviceError(self.host, line, f"ran in view [{here}] instead of [{view}]")
+
+    def _back_to_system_view(self, context: str) -> None:
         for _ in range(_MAX_EXTRA_QUITS):
             if self.in_system_view:
-                break
-            self._check(self._exchange(["quit"], context))
-        return replies
-
-    def _check_views(self, section: Section, replies: list[Reply]) -> None:
-        view = view_of(replies[0].view) if replies else self.base
-        for i, reply in enumerate(replies[: len(section.path) + len(section.lines)]):
-            here = view_of(reply.view)
-            if not here.startswith(view):
-                raise DeviceError(self.host, reply.command, f"ran in view [{here}] instead of [{view}]")
-            if i < len(section.path):
-                after = view_of(replies[i + 1].view) if i + 1 < len(replies) else ""
-                if after == here or not after.startswith(here):
-                    raise DeviceError(
-                        self.host, reply.command, f"did not enter a new view (prompt [{after}])"
-                    )
-                view = after
+                return
+            self._exchange(["system-view" if self.prompt.startswith("<") else "quit"], context)
+        raise DeviceError(self.host, "quit", f"could not get back to system view (prompt {self.prompt})")
 
     def save(self) -> str:
         """Save, answering each question by its own pattern; success needs the device's success line."""
@@ -281,14 +334,14 @@ class Session:
             self.conn.disconnect()
 
 
-def _batches(lines: list[str], asking: re.Pattern[str]) -> list[list[str]]:
+def _batches(items: list[tuple[str, str, str]], asking: re.Pattern[str]) -> list[list[tuple[str, str, str]]]:
     """Group lines into writes; a line that makes the device ask a question goes alone."""
-    batches: list[list[str]] = [[]]
-    for line in lines:
-        if asking.match(line):
-            batches += [[line], []]
+    batches: list[list[tuple[str, str, str]]] = [[]]
+    for item in items:
+        if asking.match(item[0]):
+            batches += [[item], []]
         else:
-            batches[-1].append(line)
+            batches[-1].append(item)
     return [b for b in batches if b]
 
 
@@ -323,6 +376,7 @@ def connect(
         auth_timeout=conn_timeout,
         banner_timeout=conn_timeout,
         session_log=session_log,
+        read_timeout_override=timeout,
         allow_agent=False,
         use_keys=False,
         ssh_config_file=None,

@@ -251,17 +251,16 @@ def _push_immediate(
 
     if ctx.run:
         ctx.run.write(f"undo/{device.name}.txt", render_text(state.plan.undo))
+    record = functools.partial(_record, ctx, device, out)
     try:
-        for section in _sections(state.plan, [SHARED]):
-            _apply(s, ctx, device, section, out)
+        s.configure(_sections(state.plan, [SHARED]), before=record)
     except DeviceError as exc:
         out.failed_sites = dict.fromkeys(sites, str(exc))
         _compensate(s, device, ctx, state, out, list(ctx.applied.get(device.name, [])))
         return
     for site in sites:
         try:
-            for section in _sections(state.plan, [site]):
-                _apply(s, ctx, device, section, out)
+            s.configure(_sections(state.plan, [site]), before=record)
         except DeviceError as exc:
             out.failed_sites[site] = str(exc)
     _verify_sites(s, device, ctx, sites, out)
@@ -279,9 +278,7 @@ def _push_two_stage(
             _verify_sites(s, device, ctx, remaining, out)
             return
         try:
-            for section in sections:
-                _journal(ctx, "applied", host=device.name, **_fields(section))
-                s.configure(section)
+            s.configure(sections, before=lambda x: _journal(ctx, "applied", host=device.name, **_fields(x)))
             s.commit(f"commit trial {ctx.trial_seconds} description {ctx.change_id}")
         except DeviceError as exc:
             if not s.alive:
@@ -301,8 +298,14 @@ def _push_two_stage(
             ctx.applied.setdefault(device.name, []).extend(sections)
             s.commit("commit")
             _journal(ctx, "committed", host=device.name)
-            out.changed, out.facts = True, facts
-            out.ok_sites = remaining
+            out.changed, out.ok_sites = True, remaining
+            # a trial that ran out before the confirmation leaves nothing behind: verify again
+            _verify_sites(s, device, ctx, remaining, out)
+            for site in remaining:
+                if site in out.failed_sites:
+                    out.failed_sites[site] = (
+                        f"not there after confirming the commit trial: {out.failed_sites[site]}"
+                    )
             return
         s.commit("abort trial")
         _journal(ctx, "discarded", host=device.name)
@@ -314,12 +317,11 @@ def _push_two_stage(
         remaining = [x for x in remaining if x not in bad]
 
 
-def _apply(s: Session, ctx: Context, device: Device, section: Section, out: Outcome) -> None:
-    """Journal a section as applied before sending it, so a crash mid-section can be undone."""
+def _record(ctx: Context, device: Device, out: Outcome, section: Section) -> None:
+    """Journal a section as applied before it is sent, so a crash mid-section can be undone."""
     _journal(ctx, "applied", host=device.name, **_fields(section))
     ctx.applied.setdefault(device.name, []).append(section)
     out.changed = True
-    s.configure(section)
 
 
 def _fields(section: Section) -> dict[str, Any]:
@@ -375,8 +377,7 @@ def _compensate(
     undo, conflicts = restore_plan(state.running, current, sections)
     _journal(ctx, "compensate", host=device.name, sections=[_lines(x) for x in undo])
     try:
-        for section in undo:
-            s.configure(section, context="undo")
+        s.configure(undo, context="undo")
         if platform_for(device.platform).two_stage:
             s.commit("commit")
     except DeviceError as exc:

@@ -15,14 +15,19 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 import pytest
 
+from ssid_rollout.lab.device import SAVE_VARIANTS, Faults
+from ssid_rollout.model import SHARED
 from tests.fault_matrix_plugin import (
+    INVENTORY,
     PLAYBOOK,
     SHARED_SITES,
     Snapshot,
+    device_state,
     fleet_env,
     fleet_problems,
     journal_sections,
@@ -51,7 +56,6 @@ OTHER_SITE_REJECTS = {
     "bras-vrpv8": ("gz-bras-01", "interface Eth-Trunk6.807"),
     "ac": ("gz-ac-01", "vap ap 22 radio 1 "),
 }
-SAVE_VARIANTS = ("default", "no_space", "lowercase", "filename", "second_card")
 FAULTS = (
     "unreachable",
     "wrong credentials",
@@ -72,7 +76,6 @@ FAULTS = (
     "other site fails",
 )
 VRPV8_ONLY = ("commit refused", "trial expires")
-BENIGN = ("legacy SSH only", "slow prompt", *(f"save {v}" for v in SAVE_VARIANTS))
 TIMEOUT = 3.0
 LATENCY_TIMEOUT = 1.0
 #: Lines the device sees that change nothing (reads, navigation, save and commit control).
@@ -108,8 +111,6 @@ class Case:
 
 def build(fault: str, role: str, ref: Reference) -> Case:
     """The faults and expectations of one cell."""
-    from ssid_rollout.lab.device import Faults
-
     host = ROLES[role][0]
     config = ref.config
 
@@ -161,9 +162,7 @@ def spared(fault: str, role: str, case: Case, ref: Reference) -> list[str]:
     """Sites that must end done: those the fault's host does not serve, and on a shared host the
     sites whose own lines the fault does not hit."""
     from ssid_rollout.inventory import load_devices
-    from ssid_rollout.model import SHARED
     from ssid_rollout.spec import load_spec
-    from tests.fault_matrix_plugin import INVENTORY
 
     if fault == "other site fails":
         return [s for s in SHARED_SITES if s != OTHER_SITE]
@@ -219,42 +218,8 @@ def _cells() -> list[Any]:
     return cells
 
 
-def _xfail(reason: str) -> Any:
-    return pytest.mark.xfail(strict=True, reason=f"engine bug: {reason}")
-
-
-#: Engine bugs this matrix shows (tests/test_engine_lab.py has a focused test for each).
-TASK_RAISES = _xfail(
-    "a dropped VRP5 session makes push_device raise OSError('Socket is closed') (Session._exchange writes "
-    "before it checks the channel, so no DeviceError), and Rollout._push_wave/_compensate_sites read "
-    "Nornir's Result.result, which then holds the traceback text, as an Outcome: AttributeError, no "
-    "compensation of the half-applied device"
-)
-QUESTION_MID_WRITE = _xfail(
-    "an unknown [Y/N] question on a line that is not the last of its pipelined write: the device takes "
-    "the next lines as answers, the tool never answers N, times out on 'quit' (the report names no "
-    "question) and leaves the session in a sub-view (VRP5 BRAS: compensation's 'system-view' is refused, "
-    "exit 4, shared objects left)"
-)
-KNOWN_ENGINE_BUGS: dict[tuple[str, str], Any] = {
-    **{
-        (f, r): TASK_RAISES
-        for f in ("drop at first change", "drop mid-push")
-        for r in ("switch", "bras-vrp5", "ac")
-    },
-    ("unknown question", "switch"): QUESTION_MID_WRITE,
-    ("unknown question", "bras-vrp5"): QUESTION_MID_WRITE,
-    ("trial expires", "bras-vrpv8"): _xfail(
-        "VRPv8: the confirming 'commit' after an expired trial answers without error (no trial, empty "
-        "candidate); the engine neither checks for the confirmation nor re-reads, reports every site done "
-        "(exit 0) and saves, while the device has none of the change"
-    ),
-    ("other site fails", "bras-vrpv8"): _xfail(
-        "VRPv8: a refused view-entry line (interface Eth-Trunk6.807) is pipelined with its section, so the "
-        "section's 'quit' runs in system view and asks 'Uncommitted configurations found ... [Y/N/C]'; the "
-        "whole BRAS fails on 'clear configuration candidate' (no prompt) and the two other sites lose service"
-    ),
-}
+#: Engine bugs this matrix shows, as strict xfail marks per (fault, role); none are open now.
+KNOWN_ENGINE_BUGS: dict[tuple[str, str], Any] = {}
 
 
 @pytest.mark.parametrize(("fault", "role"), _cells())
@@ -262,7 +227,6 @@ def test_fault_leaves_every_device_done_or_as_before(
     fault: str, role: str, references: dict[str, Reference], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ssid_rollout.rollout import Rollout
-    from tests.fault_matrix_plugin import device_state
 
     for key, value in fleet_env().items():
         monkeypatch.setenv(key, value)
@@ -272,7 +236,7 @@ def test_fault_leaves_every_device_done_or_as_before(
     options = run_options(tmp_path, **({"sites": SHARED_SITES, "timeout": TIMEOUT} | case.options))
     with serve(tmp_path, case.faults, vrpv8=vrpv8) as (lab, inv):
         before = Snapshot.of(lab)
-        expiry = trial_expires_after_verify(lab.devices[host]) if case.expire_trial else nullcontext()
+        expiry = trial_expires_after_verify(lab.devices[host]) if case.expire_trial else nullcontext(Event())
         try:
             with expiry as expired:
                 report = Rollout(inv, PLAYBOOK, options).push()

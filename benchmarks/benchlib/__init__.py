@@ -31,7 +31,7 @@ STOP_SECONDS = 30.0
 
 
 def sites_for(devices: int) -> int:
-    """Sites whose generated fleet has at least `devices` hosts (a switch per site, a BRAS and an AC per 3)."""
+    """Sites whose generated fleet has `devices` hosts or more (a switch per site, a BRAS and an AC per 3)."""
     sites = 1
     while sites + 2 * -(-sites // SITES_PER_SHARED) < devices:
         sites += 1
@@ -120,6 +120,12 @@ def process_usage(pid: int) -> tuple[float, float]:
     status = Path(f"/proc/{pid}/status").read_text()
     peak_kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
     return cpu, peak_kib / 1024
+
+
+def machine() -> str:
+    """CPUs and load average: other work on the same cores changes every figure here."""
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} CPUs, load average {one:.1f} (1 min) {five:.1f} (5 min)"
 
 
 def percentile(values: Iterable[float], pct: float) -> float:

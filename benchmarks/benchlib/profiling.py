@@ -82,8 +82,8 @@ def print_top(stats: pstats.Stats, limit: int = 10) -> None:
     total = sum(tottime for _, _, tottime, _ in top(stats, "tottime", 10**9))
     print(f"  CPU profile (all threads, thread CPU clock): {total:.1f} CPU s in profiled code")
     print(f"  top {limit} by self CPU time:")
-    for where, calls, tottime, cumtime in top(stats, "tottime", limit):
+    for where, calls, tottime, _ in top(stats, "tottime", limit):
         print(f"    {tottime:7.2f} s {100 * tottime / total:5.1f} %  {calls:9d} calls  {where}")
     print(f"  top {limit} of ssid_rollout by cumulative CPU time (includes what they call):")
-    for where, calls, tottime, cumtime in top(stats, "cumtime", limit, "ssid_rollout"):
+    for where, calls, _, cumtime in top(stats, "cumtime", limit, "ssid_rollout"):
         print(f"    {cumtime:7.2f} s {100 * cumtime / total:5.1f} %  {calls:9d} calls  {where}")
