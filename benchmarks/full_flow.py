@@ -29,7 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchlib import PLAYBOOK, LabProcess, fake_env, machine, median, percentile, platforms, sites_for
+from benchlib import (
+    PLAYBOOK,
+    LabProcess,
+    fake_env,
+    machine,
+    median,
+    percentile,
+    platforms,
+    revision,
+    sites_for,
+)
 from benchlib.timing import Timings, instrument
 
 from ssid_rollout.demo import LAB_PASSWORD, LAB_USER
@@ -53,6 +63,7 @@ class Side:
     wall: float = 0.0
     verified: int = 0
     lab_cpu: float = 0.0
+    cpu: float = 0.0
     round_trips: dict[str, int] = field(default_factory=dict)
     timings: Timings | None = None
 
@@ -96,10 +107,11 @@ def run_tool(lab: LabProcess, workers: int, runs_dir: Path) -> Side:
     side = Side("tool")
     options = Options(workers=workers, change_id="BENCH-FULL-FLOW", runs_dir=runs_dir)
     rollout = Rollout(lab.served, PLAYBOOK, options)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     with instrument() as timings:
         report = rollout.push()
     side.wall = time.monotonic() - started
+    side.cpu = time.process_time() - cpu
     side.timings = timings
     for host, row in report.hosts.items():
         side.round_trips[host] = row["round_trips"]
@@ -271,6 +283,10 @@ def print_side(side: Side, total: int) -> None:
     )
     for host, error in list(side.errors.items())[:5]:
         print(f"  failure {host}: {error}")
+    if side.cpu:
+        print(
+            f"  tool process CPU {side.cpu:.1f} s = {1000 * side.cpu / total:.0f} ms per device (all threads)"
+        )
     if side.round_trips:
         trips = list(side.round_trips.values())
         print(f"  round trips per device: median {median(trips):.0f}, max {max(trips)}, total {sum(trips)}")
@@ -320,6 +336,7 @@ def main() -> int:
             f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency per "
             f"answer, {args.workers} workers per side; {machine()} (the lab runs on the same CPUs)"
         )
+        print(revision())
         lines: dict[str, list[str]] = {}
         for name in sides:
             with LabProcess(inventory, work / f"lab-{name}", latency_ms=args.latency_ms) as lab:

@@ -28,7 +28,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchlib import PLAYBOOK, LabProcess, fake_env, machine, median, percentile, platforms, sites_for
+from benchlib import (
+    PLAYBOOK,
+    LabProcess,
+    fake_env,
+    machine,
+    median,
+    percentile,
+    platforms,
+    revision,
+    sites_for,
+)
 
 from ssid_rollout.lab.fleet import generate_fleet_inventory
 
@@ -214,7 +224,7 @@ def main() -> int:
             f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency, ",
             end="",
         )
-        print(f"--workers {args.workers}; {machine()}; the lab shares these CPUs")
+        print(f"--workers {args.workers}; {machine()}; the lab shares these CPUs; {revision()}")
         with LabProcess(inventory, work / "lab-cli", latency_ms=args.latency_ms) as lab:
             cpu_before, _ = lab.usage()
             wall, code, usage, report = run_cli(lab.served, work, args.workers)

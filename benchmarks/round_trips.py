@@ -24,7 +24,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from benchlib import machine
+from benchlib import machine, revision
 
 from ssid_rollout.demo import LAB_PASSWORD, LAB_USER
 from ssid_rollout.model import Section
@@ -240,7 +240,7 @@ def _cell(result: dict[str, Any]) -> str:
 
 
 def report(rows: list[tuple[int, int, dict[str, dict[str, Any]]]], latency_ms: float) -> int:
-    print(f"one fresh S5720 per push, {latency_ms:g} ms per answer; {machine()}")
+    print(f"one fresh S5720 per push, {latency_ms:g} ms per answer; {machine()}; {revision()}")
     print("trips = writes the lab device received during the push; own = the tool's Session.round_trips")
     print(f"{'':>15} | {'this tool':^29} | {'plain Netmiko':^23} |")
     head = f"{'trips':>6} {'seconds':>8} {'applied':>7}"

@@ -229,9 +229,10 @@ class Rollout:
             report.warnings.append(f"stale lock taken over: {stale}")
         for host, holder in refused.items():
             report.hosts[host] = self._host_row(host, status="locked", reason=f"locked by change {holder}")
-            for site in self.devices[host].sites:
-                if site in self.sites:
-                    status[site] = {"status": "refused", "reason": f"{host} is locked by change {holder}"}
+        for site in self.sites:
+            held = [f"{h} (change {refused[h]})" for h in sorted(refused) if site in self.devices[h].sites]
+            if held:
+                status[site] = {"status": "refused", "reason": "locked by another run: " + ", ".join(held)}
         run.journal("locks", held=[p.stem for p in locks.held], refused=refused, stale=locks.stale)
 
     # -- check -----------------------------------------------------------------------------------

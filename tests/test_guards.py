@@ -118,7 +118,10 @@ def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch):
         report = Rollout(inv, PLAYBOOK, _options(tmp_path)).push()
         assert report.exit_code == 3
         assert report.hosts["gz-bras-02"]["reason"] == "locked by change CHG-OTHER"
-        assert report.sites["GZ-PANYU-001"]["status"] == "refused"
+        assert report.sites["GZ-PANYU-001"] == {
+            "status": "refused",
+            "reason": "locked by another run: gz-bras-02 (change CHG-OTHER)",
+        }
         assert report.sites["GZ-TIANHE-002"]["status"] == "done"
         assert not [
             c for c in lab.devices["gz-bras-02"].commands() if not c.startswith(("display", "screen"))
@@ -141,3 +144,42 @@ def test_special_site_needs_approval_and_canary_stop(tmp_path, monkeypatch):
         assert asked and statuses.count("done") == 1
         assert statuses.count("not-started") == len(statuses) - 1
         assert report.exit_code == 1
+
+
+@pytest.mark.lab
+def test_concurrent_pushes_share_a_device_refused_disjoint_ones_both_succeed(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from ssid_rollout.lab.device import Faults
+
+    slow = {name: Faults(latency_ms=150) for name in ("gz-th-sw01", "gz-th-sw02", "gz-bras-01", "gz-ac-01")}
+    with _served(tmp_path, monkeypatch, slow) as (lab, inv):
+        first: list = []
+        runner = threading.Thread(
+            target=lambda: first.append(
+                Rollout(
+                    inv, PLAYBOOK, _options(tmp_path, change_id="CHG-FIRST", sites=("GZ-TIANHE-001",))
+                ).push()
+            )
+        )
+        runner.start()
+        lock = tmp_path / "runs" / "locks" / "gz-bras-01.lock"
+        for _ in range(200):
+            if lock.exists():
+                break
+            time.sleep(0.02)
+        assert lock.exists()
+        second = Rollout(
+            inv, PLAYBOOK, _options(tmp_path, change_id="CHG-SECOND", sites=("GZ-TIANHE-002",))
+        ).push()
+        disjoint = Rollout(
+            inv, PLAYBOOK, _options(tmp_path, change_id="CHG-THIRD", sites=("GZ-PANYU-001",))
+        ).push()
+        runner.join(timeout=120)
+    assert second.exit_code == 3
+    assert second.sites["GZ-TIANHE-002"]["status"] == "refused"
+    assert "gz-bras-01 (change CHG-FIRST)" in second.sites["GZ-TIANHE-002"]["reason"]
+    assert disjoint.exit_code == 0 and disjoint.sites["GZ-PANYU-001"]["status"] == "done"
+    assert first and first[0].exit_code == 0 and first[0].sites["GZ-TIANHE-001"]["status"] == "done"
+    assert not list((tmp_path / "runs" / "locks").glob("*.lock"))

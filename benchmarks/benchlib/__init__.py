@@ -128,6 +128,26 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs, load average {one:.1f} (1 min) {five:.1f} (5 min)"
 
 
+def revision() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "ssid_rollout"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "revision unknown"
+    return f"ssid_rollout at {head or '?'}{' + uncommitted changes' if dirty else ''}"
+
+
 def percentile(values: Iterable[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:
