@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -187,12 +188,28 @@ def ttp_cache_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="ssid_rollout-ttp-"))
 
 
+_PARSERS = threading.local()
+
+
+def _parser(name: str) -> Any:
+    """A TTP parser per template and thread: building one compiles every regex of the template,
+    which costs more than parsing a device's configuration, so it is done once (TTP objects are
+    not thread-safe, hence one per thread)."""
+    cache: dict[str, Any] = _PARSERS.__dict__.setdefault("cache", {})
+    if name not in cache:
+        os.environ["TTPCACHEFOLDER"] = str(ttp_cache_dir())
+        from ttp import ttp
+
+        cache[name] = ttp(template=template_text(name))
+    return cache[name]
+
+
 def run_template(name: str, text: str) -> dict[str, Any]:
     """Parse `text` with `parsers/<name>.ttp`; the results of its single input as one dict."""
-    os.environ["TTPCACHEFOLDER"] = str(ttp_cache_dir())
-    from ttp import ttp
-
-    parser = ttp(data=text.replace("\r\n", "\n"), template=template_text(name))
+    parser = _parser(name)
+    parser.clear_input()
+    parser.clear_result()
+    parser.add_input(text.replace("\r\n", "\n"))
     parser.parse()
     results = parser.result()
     per_input = results[0] if results else []
