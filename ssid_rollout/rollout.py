@@ -580,7 +580,8 @@ def _touched_sections(events: list[dict[str, Any]]) -> dict[str, list[Section]]:
             out[host] = out.get(host, [])[: staged.get(host, 0)]
         elif e.get("event") == "committed":
             staged[host] = len(out.get(host, []))
-    return {h: sections for h, sections in out.items() if sections}
+    # a resumed run journals a section again when it re-sends it: undo it once
+    return {h: list(dict.fromkeys(sections)) for h, sections in out.items() if sections}
 
 
 def _empty_plan(device: Device) -> Any:

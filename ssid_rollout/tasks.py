@@ -320,7 +320,9 @@ def _push_two_stage(
 def _record(ctx: Context, device: Device, out: Outcome, section: Section) -> None:
     """Journal a section as applied before it is sent, so a crash mid-section can be undone."""
     _journal(ctx, "applied", host=device.name, **_fields(section))
-    ctx.applied.setdefault(device.name, []).append(section)
+    sent = ctx.applied.setdefault(device.name, [])
+    if section not in sent:
+        sent.append(section)
     out.changed = True
 
 

@@ -194,3 +194,32 @@ def test_bad_input_exits_2_and_contacts_no_device(fleet, tmp_path):
     for device in lab.devices.values():
         assert device.commands() == [], device.name
     assert not (tmp_path / "runs").exists()
+
+
+def test_resume_finishes_a_run_and_its_rollback_restores_the_first_backups(fleet, tmp_path):
+    """push --resume DIR continues a run folder: backups stay those taken before its first change."""
+    lab, inv = fleet
+    before = {n: d.running_text() for n, d in lab.devices.items()}
+    lab.devices["gz-ac-01"].faults.reject = (r"^vap ap 22 ",)
+    first = Rollout(inv, PLAYBOOK, _options(tmp_path, on_failure="keep")).push()
+    assert first.exit_code == 1 and first.sites["GZ-TIANHE-002"]["status"] == "failed"
+    run_dir = Path(first.run_dir)
+    lab.devices["gz-ac-01"].faults.reject = ()
+    resumed = Rollout(inv, PLAYBOOK, _options(tmp_path, resume=run_dir)).push()
+    assert resumed.exit_code == 0, resumed.sites
+    assert resumed.run_dir == str(run_dir)
+    assert "vap ap 22 radio 0 ess id 52 wlan 2" in lab.devices["gz-ac-01"].running_text()
+    assert (run_dir / "backups" / "gz-ac-01.cfg").read_text().count("ess id 52") == 0
+    undo = Rollout(inv, PLAYBOOK, _options(tmp_path, change_id="CHG-RB", partial_site=True)).rollback(run_dir)
+    manual = {
+        h: (r.get("reason"), r.get("remaining"))
+        for h, r in undo.hosts.items()
+        if r["status"] != "rolled-back"
+    }
+    assert undo.exit_code == 0, manual
+    for name, device in lab.devices.items():
+        assert "ess id 52" not in device.running_text(), name
+        assert (
+            "vlan batch 806" not in before[name]
+            and " 806" not in device.running_text().split("vlan batch")[-1][:0]
+        )
