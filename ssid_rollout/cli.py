@@ -295,6 +295,9 @@ def portal_url(
 def kpi(
     file: Annotated[Path, typer.Argument(help="CSV: site,ap,terminal,assoc_s,ip_s")],
     svg: Annotated[Path | None, typer.Option("--svg", help="write the chart as SVG here")] = None,
+    run: Annotated[Path | None, typer.Option("--run", help="add the chart to this run's report.html")] = None,
+    inventory: Annotated[Path, typer.Option("--inventory", "-i")] = Path("inventory"),
+    playbook: Annotated[Path, typer.Option("--playbook", "-p")] = Path("playbooks/chinaunicom-free.yaml"),
 ) -> None:
     """Grade field measurements against the network-effect targets (5 s, 12 s, 25 s)."""
     from rich.console import Console
@@ -303,12 +306,32 @@ def kpi(
 
     try:
         summary = grading.summarize(grading.load_measurements(file))
+        if run:
+            _add_kpi_to_run(run, inventory, playbook, summary)
     except RolloutError as exc:
         _fail(exc)
     grading.render_terminal(summary, Console(highlight=False))
     if svg:
         svg.write_text(grading.chart_svg(summary), encoding="utf-8")
     raise typer.Exit(0 if summary.total.severity == "ok" else 1)
+
+
+def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) -> None:
+    """Write the run's people's artifacts again, with the KPI chart in report.html."""
+    from .artifacts import write_artifacts
+    from .inventory import load_devices
+    from .rollout import Report
+    from .runfolder import RunFolder
+    from .secrets import Masker
+    from .spec import load_spec
+
+    if not (run / "report.json").exists():
+        raise InputError("--run", f"{run} has no report.json")
+    data = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    spec = load_spec(playbook)
+    write_artifacts(
+        RunFolder(run, Masker([]).mask), Report(**data), load_devices(inventory, spec), spec, kpi=summary
+    )
 
 
 def main() -> None:

@@ -415,3 +415,24 @@ def test_a_push_leaves_no_ssh_session_open_on_a_host_that_failed(tmp_path, monke
                 break
             time.sleep(0.05)
         assert not live, f"{len(live)} SSH connection(s) still open after push returned"
+
+
+@pytest.mark.lab
+def test_kpi_command_adds_the_chart_to_a_runs_html_report(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ssid_rollout.cli import app
+
+    with _served(tmp_path, monkeypatch) as (_lab, inv):
+        _, report = _push(inv, tmp_path)
+    run = Path(report.run_dir or "")
+    assert "<svg" not in (run / "report.html").read_text()
+    sample = Path(__file__).parent / "fixtures" / "kpi_sample.csv"
+    result = CliRunner().invoke(
+        app, ["kpi", str(sample), "--run", str(run), "--inventory", str(inv), "--playbook", str(PLAYBOOK)]
+    )
+    assert result.exit_code == 1, result.output  # the sample has sites over the targets
+    html = (run / "report.html").read_text()
+    sites = {m.site for m in load_measurements(sample)}
+    assert html.count('class="bar"') == len(sites)
+    assert all(f'data-site="{site}"' in html for site in sites)
