@@ -188,6 +188,7 @@ class Rollout:
         run.journal("end", exit_code=report.exit_code)
         run.write_json("report.json", report.to_dict())
         write_artifacts(run, report, self.devices, self.spec)
+        run.close()
         return report
 
     def _host_row(self, name: str, **fields: Any) -> dict[str, Any]:

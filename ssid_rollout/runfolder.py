@@ -33,6 +33,7 @@ class RunFolder:
         self.path = path
         self.mask = mask
         self._lock = threading.Lock()
+        self._journal_fd: int | None = None
 
     @classmethod
     def create(cls, base: Path, change_id: str, mask: Callable[[str], str]) -> RunFolder:
@@ -66,11 +67,19 @@ class RunFolder:
     def journal(self, event: str, **fields: Any) -> None:
         """Append one event and force it to disk before anything else happens."""
         record = {"t": round(time.time(), 3), "event": event, **fields}
-        line = self.mask(json.dumps(record, ensure_ascii=False, default=str)) + "\n"
-        with self._lock, open(self.path / "journal.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        line = (self.mask(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode()
+        with self._lock:
+            if self._journal_fd is None:
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                self._journal_fd = os.open(self.path / "journal.jsonl", flags, 0o600)
+            os.write(self._journal_fd, line)
+            os.fdatasync(self._journal_fd)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+                self._journal_fd = None
 
     def on_write(self, host: str, lines: Sequence[str]) -> None:
         """Session hook: journal every batch of commands before it is written to the device."""

@@ -28,6 +28,7 @@ from .platforms import ANY_QUESTION_RE, ERROR_RE, SAVE_SUCCESS_RE, Platform, pro
 #: Login ends at a prompt alone on its line, so a `]` or `>` in a banner does not end it early.
 _LOGIN_RE = r"(?:Change now|Please choose|(?:^|\n)(?:<[^<>\r\n]+>|\[[^\[\]\r\n]+\])[ \t]*$)"
 _MAX_EXTRA_QUITS = 4
+_IDLE_CHECK = 2.0  # seconds between paramiko's idle checks of a session
 
 
 class _FastLogin:
@@ -133,6 +134,7 @@ class Session:
         self.prompt = f"<{self.base}>"
         self.round_trips = 0
         self._sync = 0
+        self._poller: select.poll | None = None
 
     @property
     def alive(self) -> bool:
@@ -148,7 +150,11 @@ class Session:
         if remaining <= 0:
             raise DeviceError(self.host, command, f"no prompt within {self.timeout:g} s")
         if not chan.recv_ready():
-            select.select([chan], [], [], min(remaining, 0.5))
+            # poll, not select: a fleet of a thousand sessions has descriptors above select's 1024
+            if self._poller is None:
+                self._poller = select.poll()
+                self._poller.register(chan, select.POLLIN)
+            self._poller.poll(min(remaining, 0.5) * 1000)
 
     def _exchange(self, lines: Sequence[str], context: str) -> list[Reply]:
         """Write `lines` at once, then read until a prompt has followed each of them."""
@@ -381,4 +387,7 @@ def connect(
         use_keys=False,
         ssh_config_file=None,
     )
+    # paramiko's transport thread wakes every 0.1 s to see whether it should stop; with hundreds of
+    # sessions those wake-ups alone saturate the GIL. Closing the socket still ends it at once.
+    conn.remote_conn.get_transport().sock.settimeout(_IDLE_CHECK)
     return Session(conn, platform, host, on_write=on_write, timeout=timeout)
