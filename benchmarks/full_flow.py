@@ -366,6 +366,7 @@ def summary(results: dict[str, Side]) -> int:
     if tool is not None:
         ok = tool.per_device < TARGET_MEDIAN and not tool.errors
         parts.append(f"tool per-device median {tool.per_device:.3f} s (target < {TARGET_MEDIAN} s)")
+        parts.append(f"tool failed hosts {len(tool.errors)}/{len(tool.errors) + len(tool.seconds)}")
         for name in ("netmiko", "scrapli"):
             other = results.get(name)
             if other is None:

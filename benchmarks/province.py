@@ -229,6 +229,7 @@ def main() -> int:
             cpu_before, _ = lab.usage()
             wall, code, usage, report = run_cli(lab.served, work, args.workers)
             lab_cpu, lab_rss = lab.usage()
+        changed = sum(1 for row in report["hosts"].values() if row["status"] == "changed")
         print_cli(wall, code, usage, report, total)
         print(f"  lab process: CPU {lab_cpu - cpu_before:.1f} s during the push, peak RSS {lab_rss:.0f} MiB")
         print(f"  after the run: {machine()}")
@@ -241,7 +242,8 @@ def main() -> int:
     print(
         f"\nRESULT {total} devices in {wall:.1f} s (target < {TARGET_WALL:.0f} s; "
         f"ratio {wall / TARGET_WALL:.2f}), {total / wall:.1f} devices/s, "
-        f"tool peak RSS {rss:.0f} MiB (target < {TARGET_RSS_MIB:.0f}), exit code {code}"
+        f"tool peak RSS {rss:.0f} MiB (target < {TARGET_RSS_MIB:.0f}), hosts changed {changed}/{total}, "
+        f"exit code {code}"
     )
     return 0 if wall < TARGET_WALL and rss < TARGET_RSS_MIB and code == 0 else 1
 
