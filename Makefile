@@ -30,7 +30,9 @@ lint: $(STAMP)
 BENCHES := startup parse_speed round_trips lab_logins full_flow province
 
 bench: $(BENCH_STAMP)
-	@for name in $(BENCHES); do echo "== benchmarks/$$name.py"; $(BIN)/python benchmarks/$$name.py || exit 1; done
+	@failed=""; for name in $(BENCHES); do echo "== benchmarks/$$name.py"; \
+	  $(BIN)/python benchmarks/$$name.py || failed="$$failed $$name"; done; \
+	  if [ -n "$$failed" ]; then echo "targets missed:$$failed"; exit 1; fi
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak tests/test_soak.py

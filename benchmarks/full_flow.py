@@ -23,7 +23,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,16 +155,10 @@ def run_netmiko(lab: LabProcess, lines: dict[str, list[str]], workers: int) -> S
         except Exception as exc:  # noqa: BLE001 - a failed device is a figure, not a crash
             return host, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
 
-    return _threaded("netmiko", one, list(lines), workers)
-
-
-def _threaded(
-    name: str, one: Callable[[str], tuple[str, float | str]], hosts: list[str], workers: int
-) -> Side:
-    side = Side(name)
+    side = Side("netmiko")
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(one, hosts))
+        outcomes = list(pool.map(one, list(lines)))
     side.wall = time.monotonic() - started
     _collect(side, outcomes)
     return side

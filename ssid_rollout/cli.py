@@ -336,7 +336,11 @@ def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) ->
 
 def main() -> None:
     import logging
+    import resource
 
     # Nornir and Netmiko log task tracebacks; without a handler Python would print them on stderr.
     logging.getLogger().addHandler(logging.NullHandler())
+    # each session holds about four descriptors: a province-sized run needs more than 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     app()

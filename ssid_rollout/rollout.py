@@ -323,7 +323,8 @@ class Rollout:
             run.journal("guard-override", text=override)
         status: dict[str, Any] = {}
         self._lock(locks, run, report, status)
-        free = [n for n in self.devices if n in {p.stem for p in locks.held}]
+        held = {p.stem for p in locks.held}
+        free = [n for n in self.devices if n in held]
         nr = self._nornir(run, free)
         try:
             unreadable = self._read(nr, ctx) if free else {}
