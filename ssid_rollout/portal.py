@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from .spec import REDIRECT_KEYS
+
 #: Order of mission.md's ideal form; `url` last so a portal that cuts the query keeps the rest.
 IDEAL_ORDER = ("wlanuserip", "wlanacname", "ssid", "nasip", "wlanusermac", "wlanapmac", "t", "url")
 USER_IP = "wlanuserip"
@@ -30,20 +32,8 @@ REDIRECT_SOURCES: dict[str, tuple[str, ...]] = {
     "wlanapmac": ("ap-mac-address",),
     "ssid": ("ssid",),
 }
-REDIRECT_KINDS = frozenset(
-    {
-        "mscg-ip",
-        "mscg-name",
-        "user-ip-address",
-        "user-mac-address",
-        "nas-logic-sysname",
-        "ssid",
-        "ap-mac-address",
-        "user-location",
-        "agent-remote-id",
-        "subscription-id",
-    }
-)
+#: the kinds VRP's `web-server redirect-key` knows, from the service model (one list)
+REDIRECT_KINDS = frozenset(REDIRECT_KEYS)
 _ONE_OF_BRAS = f"one of {' / '.join(BRAS_NAMES)}"
 #: Kinds whose value identifies the BRAS, so a name for them is meant as the minimum's second half.
 _NAMES_THE_BRAS = frozenset({"mscg-ip", "mscg-name", "nas-logic-sysname"})
