@@ -350,6 +350,7 @@ class Rollout:
         finally:
             nr.close_connections(on_failed=True)
             locks.release()
+            run.close()  # also when the run stops on an exception; _finish reopens the journal
         for name in self.devices:
             report.hosts.setdefault(name, self._host_row(name, status="unchanged"))
         _add_timings(report, ctx)
@@ -539,6 +540,7 @@ class Rollout:
         finally:
             nr.close_connections(on_failed=True)
             locks.release()
+            run.close()  # also when the run stops on an exception; _finish reopens the journal
         _add_timings(report, ctx)
         report.exit_code = _exit_code(report)
         return self._finish(run, report)
