@@ -87,7 +87,7 @@ class Rollout:
     """One service, one inventory, one selection of hosts and sites."""
 
     def __init__(self, inventory: Path, playbook: Path, options: Options | None = None) -> None:
-        from .inventory import load_inventory, select, special_sites
+        from .inventory import load_inventory, select
         from .secrets import Masker, resolve_credentials, resolve_radius_keys
         from .spec import load_spec
 
@@ -109,13 +109,14 @@ class Rollout:
         self.spec = load_spec(Path(playbook))
         loaded = load_inventory(self.inventory, self.spec)
         self.all_devices, self.specs = loaded.devices, loaded.specs
+        self.settings, self._inventory = loaded.settings, loaded.nornir
         self.devices = select(
             self.all_devices, hosts=o.hosts, groups=o.groups, sites=o.sites, departments=o.departments
         )
         self.sites = sorted(
             {s for d in self.devices.values() for s in d.sites if not o.sites or s in o.sites}
         )
-        self.special = {s: r for s, r in special_sites(self.inventory).items() if s in self.sites}
+        self.special = {s: r for s, r in loaded.special_sites.items() if s in self.sites}
         self.credentials = resolve_credentials()
         bras = {n: d for n, d in self.devices.items() if d.role == "bras"}
         self.radius_keys = resolve_radius_keys(bras, shared=o.shared_radius_key)
@@ -154,7 +155,7 @@ class Rollout:
         from .inventory import make_nornir
         from .tasks import CONNECTION
 
-        nr = make_nornir(self.inventory, self.options.workers).with_processors(list(self.options.processors))
+        nr = make_nornir(self._inventory, self.options.workers).with_processors(list(self.options.processors))
         nr = nr.filter(F(name__any=list(hosts if hosts is not None else self.devices)))
         nr.inventory.defaults.username = self.credentials.username
         nr.inventory.defaults.password = self.credentials.password
@@ -210,14 +211,12 @@ class Rollout:
     def _guards(self) -> tuple[str | None, Any]:
         """Window first (nothing written when refused), then the device locks of this run."""
         from .guards import Locks, check_window
-        from .inventory import inventory_settings
         from .runfolder import runs_dir
 
         o = self.options
-        settings = inventory_settings(self.inventory)
         override = check_window(
-            o.window or settings.get("window"),
-            o.timezone or settings.get("timezone"),
+            o.window or self.settings.get("window"),
+            o.timezone or self.settings.get("timezone"),
             force=o.force,
             reason=o.reason,
         )

@@ -369,12 +369,22 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def yaml_error(path: Path, exc: Exception) -> InputError:
-    """A YAML error (PyYAML or ruamel, same shape) as one line naming the file and the line."""
+def yaml_error(path: Path, exc: Exception, text: str = "") -> InputError:
+    """A YAML error (PyYAML or ruamel, same shape) as one line naming the file and the line.
+
+    C parsers leave the offending character out of "found character that cannot start any
+    token"; it is added from the text (a tab, usually).
+    """
     mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    where = f"{path}: line {mark.line + 1}, column {mark.column + 1}" if mark else f"{path}: (document)"
-    return InputError(where, "invalid YAML: " + " ".join(str(problem).split()))
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    if mark is None:
+        return InputError(f"{path}: (document)", "invalid YAML: " + problem)
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    char = line[mark.column] if mark.column < len(line) else ""
+    if char and "found character" in problem and repr(char) not in problem:
+        problem = problem.replace("found character", f"found character {char!r}", 1)
+    return InputError(f"{path}: line {mark.line + 1}, column {mark.column + 1}", "invalid YAML: " + problem)
 
 
 def read_text(path: Path) -> str:
@@ -397,7 +407,7 @@ def parse_yaml(path: Path, load: Callable[[str], Any]) -> Any:
     except RecursionError:
         raise InputError(f"{path}: (document)", "nested too deeply") from None
     except Exception as exc:  # parsers fail on odd text with IndexError, ValueError, KeyError ... too
-        raise yaml_error(path, exc) from None
+        raise yaml_error(path, exc, text) from None
 
 
 def load_yaml(path: Path) -> Any:

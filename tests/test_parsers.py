@@ -111,7 +111,7 @@ def test_templates_come_from_the_package_when_installed(
 def test_ttp_cache_goes_to_the_user_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TTPCACHEFOLDER", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(parse, "_PARSERS", parse.threading.local())  # build the parser afresh
+    monkeypatch.setattr(parse, "_PARSERS", {})  # build the parser afresh
     run_template(CONFIG_TEMPLATE, "vlan batch 806\n#\n")
     folder = tmp_path / "ssid_rollout" / "ttp"
     assert parse.os.environ["TTPCACHEFOLDER"] == str(folder)
