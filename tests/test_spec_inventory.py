@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -1045,6 +1046,26 @@ def test_a_known_secret_never_survives_masking(secrets: list[str], before: str, 
     for secret in secrets:
         assert secret not in masked
         assert secret not in masker.mask(json.dumps({"t": text}))
+
+
+MASKABLE = st.lists(
+    st.sampled_from(
+        ["Shared-Key ", "PASSWORD ", "key cipher ", "pass-phrase ", "%^%#", "%$%$", "@%@%", "$1a$"]
+    )
+    | st.text(st.sampled_from(" \t\n\"'\\=xyzsSpPkK%@$#^&"), max_size=6)
+    | SECRET,
+    max_size=12,
+).map("".join)
+
+
+@PROPERTY_SETTINGS
+@given(secrets=st.lists(SECRET, min_size=1, max_size=3), text=MASKABLE)
+def test_masker_prefilter_changes_nothing(secrets: list[str], text: str) -> None:
+    """The first-character lookahead is a speed-up only: same output as the plain alternation."""
+    masker = Masker(secrets)
+    plain = re.compile(masker._pattern.pattern.split("(?:", 1)[1][:-1])
+    text = text + "".join(secrets)
+    assert masker.mask(text) == plain.sub(masker._replace, text)
 
 
 @settings(max_examples=200, deadline=None, database=None)
