@@ -32,8 +32,10 @@ class RunFolder:
     def __init__(self, path: Path, mask: Callable[[str], str]) -> None:
         self.path = path
         self.mask = mask
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # orders journal writes
+        self._sync_lock = threading.Lock()  # one fdatasync at a time, covering all written before it
         self._journal_fd: int | None = None
+        self._written = self._synced = 0  # journal events written, and known to be on disk
 
     @classmethod
     def create(cls, base: Path, change_id: str, mask: Callable[[str], str]) -> RunFolder:
@@ -65,18 +67,30 @@ class RunFolder:
         return (self.path / name).read_text(encoding="utf-8")
 
     def journal(self, event: str, **fields: Any) -> None:
-        """Append one event and force it to disk before anything else happens."""
+        """Append one event and force it to disk before anything else happens.
+
+        Group commit: the write is ordered under one lock, the `fdatasync` under another, and
+        one `fdatasync` covers every event written before it started. With 100 workers the
+        events queue up behind each other's syncs otherwise (17 events per device).
+        """
         record = {"t": round(time.time(), 3), "event": event, **fields}
         line = (self.mask(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode()
         with self._lock:
             if self._journal_fd is None:
                 flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
                 self._journal_fd = os.open(self.path / "journal.jsonl", flags, 0o600)
-            os.write(self._journal_fd, line)
-            os.fdatasync(self._journal_fd)
+            fd = self._journal_fd
+            os.write(fd, line)
+            self._written += 1
+            ticket = self._written
+        with self._sync_lock:
+            if self._synced < ticket:
+                covered = self._written
+                os.fdatasync(fd)
+                self._synced = covered
 
     def close(self) -> None:
-        with self._lock:
+        with self._sync_lock, self._lock:
             if self._journal_fd is not None:
                 os.close(self._journal_fd)
                 self._journal_fd = None
