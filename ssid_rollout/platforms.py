@@ -7,9 +7,11 @@ Everything the session needs to know about a Huawei dialect lives in these table
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import InputError
+from .model import Section
 
 #: Lines that report a refused command (huawei-vrp-cli.md section 3: the spacing varies).
 ERROR_RE = re.compile(r"^\s*Error\s*:.*$", re.M)
@@ -104,3 +106,30 @@ def prompt_re(base: str) -> re.Pattern[str]:
 def view_of(prompt: str) -> str:
     """A prompt without brackets and the VRPv8 commit marker, so views compare across markers."""
     return prompt.strip("<>[]").lstrip("~*")
+
+
+#: The whole running configuration: what a verify reads when no smaller display covers a view.
+WHOLE_CONFIG = "display current-configuration"
+
+
+def config_reads(sections: Iterable[Section]) -> tuple[str, ...]:
+    """Displays that show every view `sections` live in, and little else.
+
+    Confirmed forms only (huawei-vrp-cli.md section 2): `display current-configuration interface
+    <if>` for an interface, the `| include ^<word>` filter for system-view lines (`^vlan` also
+    shows `vlan-mapping`, so the longer word is not read twice). Any other view (aaa,
+    radius-server group ...) needs the whole configuration: the `configuration <type>` variant
+    would show one, but its keywords are unconfirmed.
+    """
+    words: set[str] = set()
+    interfaces: dict[str, None] = {}
+    for section in sections:
+        if not section.path:
+            words.update(line.split()[0] for line in section.lines)
+        elif section.path[0].startswith("interface "):
+            interfaces[section.path[0]] = None
+        else:
+            return (WHOLE_CONFIG,)
+    shortest = sorted(w for w in words if not any(w != o and w.startswith(o) for o in words))
+    reads = [f"{WHOLE_CONFIG} | include ^{word}" for word in shortest]
+    return (*reads, *(f"{WHOLE_CONFIG} {name}" for name in interfaces)) or (WHOLE_CONFIG,)

@@ -18,7 +18,7 @@ from nornir.core.task import Result, Task
 
 from .errors import DeviceError
 from .model import SHARED, Device, Fact, HostPlan, Section
-from .platforms import platform_for
+from .platforms import WHOLE_CONFIG, config_reads, platform_for
 from .session import Session, connect
 
 CONNECTION = "ssid_netmiko"
@@ -182,12 +182,24 @@ def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) ->
 
 
 def read_facts(s: Session, device: Device, ctx: Context, sites: Sequence[str]) -> list[Fact]:
-    """Parse the device's own output into facts and compare them with the service (TTP)."""
+    """Parse the device's own output into facts and compare them with the service (TTP).
+
+    Only the views the service lives in are read where a display shows them alone (a switch's
+    trunk ports and VLAN lines); a device that refuses such a display is read whole.
+    """
     from .parse import parse_config
+    from .render import render_device
     from .verify import verify_device
 
-    (running,) = s.show("display current-configuration")
-    return verify_device(device, ctx.spec_for(device), parse_config(running), sites=sites)
+    spec = ctx.spec_for(device)
+    reads = config_reads(render_device(device, spec, None, sites))
+    try:
+        texts = s.show(*reads)
+    except DeviceError:
+        if reads == (WHOLE_CONFIG,) or not s.alive:
+            raise
+        texts = s.show(WHOLE_CONFIG)
+    return verify_device(device, spec, parse_config("\n".join(texts)), sites=sites)
 
 
 @timed

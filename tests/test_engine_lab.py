@@ -79,6 +79,23 @@ def test_verify_names_host_and_fact_after_a_line_is_removed_on_a_device(tmp_path
     }
 
 
+
+def test_verify_reads_a_switch_and_an_ac_in_parts_and_a_bras_whole(tmp_path: Path) -> None:
+    whole = "display current-configuration"
+    with serve(tmp_path) as (lab, inv):
+        assert _rollout(tmp_path, inv, sites=(YUEXIU,)).push().exit_code == 0
+        report = _rollout(tmp_path, inv, sites=(YUEXIU,)).verify()
+        reads = {
+            name: [c for c in lab.devices[name].commands() if c.startswith(whole)]
+            for name in ("gz-yx-sw01", "gz-ac-01", "gz-bras-01")
+        }
+    assert report.exit_code == 0 and all(h["status"] == "ok" for h in report.hosts.values())
+    for name in ("gz-yx-sw01", "gz-ac-01"):  # the backup before the push reads whole, verifies in parts
+        assert reads[name][0] == whole and whole not in reads[name][1:], reads[name]
+        assert reads[name][-1].startswith((f"{whole} | include ^", f"{whole} interface "))
+    assert any(c.startswith(f"{whole} interface GigabitEthernet") for c in reads["gz-yx-sw01"])
+    assert reads["gz-bras-01"][-1] == whole
+
 def test_verify_reports_an_unreachable_host_instead_of_crashing(tmp_path: Path) -> None:
     with serve(tmp_path, {"gz-yx-sw01": Faults(closed=True)}) as (_lab, inv):
         report = _rollout(tmp_path, inv, sites=(YUEXIU,)).verify()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ssid_rollout.model import SHARED, Device, Section, SiteAttachment, Vap
 from ssid_rollout.plan import node_at, plan_device, vlan_set, vlan_text
+from ssid_rollout.platforms import config_reads
 from ssid_rollout.render import config_tree, render_device, render_text
 from ssid_rollout.restore import restore_plan, site_compensation, touched_equal
 from ssid_rollout.spec import ServiceSpec, load_spec
@@ -270,6 +271,22 @@ def test_fresh_device_plan_is_the_reference_configuration(dev: Device, sites: An
     assert render_text(result.forward) == REFERENCE[role]
     assert not result.conflicts and not result.missing and not result.unsaved
 
+
+
+def test_verify_reads_only_the_views_the_service_lives_in_where_a_display_shows_them() -> None:
+    whole = "display current-configuration"
+    assert config_reads(render_device(SWITCH, SPEC, None)) == (
+        f"{whole} | include ^vlan",
+        f"{whole} interface GigabitEthernet0/0/1",
+        f"{whole} interface GigabitEthernet0/0/2",
+    )
+    # `^vlan` shows the vlan-mapping lines too: not read twice
+    assert config_reads(render_device(AC, SPEC, None)) == tuple(
+        f"{whole} | include ^{word}" for word in ("ess", "vap", "vlan")
+    )
+    # aaa, radius-server group ...: no confirmed display shows them alone
+    assert config_reads(render_device(BRAS, SPEC, KEY)) == (whole,)
+    assert config_reads([]) == (whole,)
 
 def test_sections_carry_push_order_and_owner() -> None:
     sections = render_device(AC, SPEC, None)
