@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Conflict, Device, HostPlan, Prerequisite, Section
 from .render import config_tree, render_device, render_text
-from .undo import known, undo_sections
+from .undo import UndoRule, known, undo_sections
 
 if TYPE_CHECKING:
     from hier_config import HConfig, HConfigChild
@@ -28,6 +28,8 @@ _ALL_VLANS = frozenset(range(1, 4095))
 _CIPHER = re.compile(r"%\^%#.*?%\^%#|%@%@.*?%@%@|@%@%.*?@%@%|%\$%\$.*?%\$%\$|\$1[a-z]\$\S*")
 #: The portal's minimum redirect parameters (mission.md, Portal redirect URL).
 _PORTAL_NEEDS, _PORTAL_ONE_OF = "wlanuserip", ("wlanacname", "nasip")
+#: A `vlan N` view header (system view: the VLAN exists like one in `vlan batch`).
+_VLAN_VIEW = re.compile(r"vlan \d+")
 
 
 # -- VLAN lists ---------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ def vlans_in(view: Node, path: tuple[str, ...], key: str) -> set[int]:
         undo = known(child.text, path)
         if undo and undo.rule.vlans and undo.key == key:
             out |= vlan_set(child.text.removeprefix(key))
-        elif not path and key == "vlan batch" and re.fullmatch(r"vlan \d+", child.text):
+        elif not path and key == "vlan batch" and _VLAN_VIEW.fullmatch(child.text):
             out.add(int(child.text.split()[1]))
     return out
 
@@ -203,14 +205,15 @@ def plan_device(
         lambda path: node_at(run, path) is not None,
     )
     attachments = [device.sites[x] for x in chosen if x in device.sites]
+    paths = _paths(run)
     plan.conflicts = _setting_conflicts(desired, run) + _usage_conflicts(device.role, spec, run, attachments)
-    plan.missing = _prerequisites(device.role, spec, run, attachments)
-    plan.warnings = _warnings(device.role, spec, run, attachments, radius_key)
+    plan.missing = _prerequisites(device.role, spec, paths, attachments)
+    plan.warnings = _warnings(device.role, spec, run, paths, attachments, radius_key)
     plan.warnings += [
         f"{p[-1]}: the RADIUS key is re-sent (--rotate-key); undo cannot restore the old one"
         for p, _ in rotated
     ]
-    plan.unsaved = [s.name() for s, _, _ in differences(run, config_tree(saved), _top_level(plan.forward))]
+    plan.unsaved = _unsaved(run, running, saved, plan.forward)
     return plan
 
 
@@ -249,31 +252,37 @@ def _without(section: Section, lines: set[str]) -> Section:
     return Section(section.path, tuple(x for x in section.lines if x not in lines), section.owner)
 
 
-def _top_level(forward: Iterable[Section]) -> list[Scope]:
-    """Touched top-level sections (system view: the touched settings), for running vs saved."""
-    paths = {s.path[:1] for s in forward if s.path}
-    return [x for x in scopes(forward) if not x.path] + [Scope(p) for p in sorted(paths)]
+def _unsaved(run: Node, running: str, saved: str, forward: list[Section]) -> list[str]:
+    """Touched top-level sections where running differs from saved (system view: the touched
+    settings). The saved text is parsed only when it differs in more than its `!` headers."""
+    views = {s.path[0] for s in forward if s.path}
+    touched = [x for x in scopes(forward) if not x.path] + [Scope((v,)) for v in sorted(views)]
+    if not touched or _config_lines(running) == _config_lines(saved):
+        return []
+    return [s.name() for s, _, _ in differences(run, config_tree(saved, views), touched)]
+
+
+def _config_lines(text: str) -> list[str]:
+    """The lines config_tree reads (it skips `!` headers; VRPv8 dates them)."""
+    return [x for x in text.splitlines() if not x.startswith("!")]
 
 
 # -- conflicts ----------------------------------------------------------------------------------
 def _setting_conflicts(desired: Iterable[Section], run: Node) -> list[Conflict]:
     """Settings the device already has with another value in a view the service uses."""
     out: list[Conflict] = []
+    settings: dict[tuple[str, ...], dict[tuple[UndoRule, str], list[str]]] = {}
     for section in desired:
         view = node_at(run, section.path)
         if view is None:
             continue
+        if section.path not in settings:
+            settings[section.path] = _settings(view, section.path)
         for line in section.lines:
             undo = known(line, section.path)
             if undo is None or undo.rule.secret or undo.rule.vlans:
                 continue
-            others = [
-                c.text
-                for c in view.children
-                if c.text != line
-                and (u := known(c.text, section.path))
-                and (u.rule, u.key) == (undo.rule, undo.key)
-            ]
+            others = [x for x in settings[section.path].get((undo.rule, undo.key), ()) if x != line]
             if others:
                 where = section.path[-1] if section.path else "system view"
                 out.append(
@@ -282,6 +291,16 @@ def _setting_conflicts(desired: Iterable[Section], run: Node) -> list[Conflict]:
                         shown(section.path, others),
                     )
                 )
+    return out
+
+
+def _settings(view: Node, path: tuple[str, ...]) -> dict[tuple[UndoRule, str], list[str]]:
+    """The view's lines by the setting they set (rule and key), in display order; one pass
+    per view instead of one per desired line."""
+    out: dict[tuple[UndoRule, str], list[str]] = {}
+    for child in view.children:
+        if undo := known(child.text, path):
+            out.setdefault((undo.rule, undo.key), []).append(child.text)
     return out
 
 
@@ -324,8 +343,8 @@ def _user_vlans(line: str) -> set[int]:
 
 
 # -- prerequisites and warnings -----------------------------------------------------------------
-def _exact(*parts: str) -> re.Pattern[str]:
-    return re.compile(re.escape("\n".join(parts)))
+def _exact(*parts: str) -> str:
+    return "\n".join(parts)
 
 
 def _ap_known(ap: str) -> re.Pattern[str]:
@@ -333,16 +352,16 @@ def _ap_known(ap: str) -> re.Pattern[str]:
     return re.compile(rf"(?:.*\n)*ap(?:-id| id) {ap}(?: .*)?")
 
 
-def _lists_aps(run: Node) -> bool:
+def _lists_aps(paths: list[str]) -> bool:
     """Whether the configuration shows the AC's APs at all (if not, it cannot tell one is missing)."""
     pattern = _ap_known(r"\d+")
-    return any(pattern.fullmatch(p) for p in _paths(run))
+    return any(pattern.fullmatch(p) for p in paths)
 
 
 def _needs(
     role: str, spec: Any, attachments: list[Any]
-) -> Iterator[tuple[str, tuple[str, ...], re.Pattern[str]]]:
-    """(what, lines to look for, pattern over `_paths`) of each prerequisite."""
+) -> Iterator[tuple[str, tuple[str, ...], str | re.Pattern[str]]]:
+    """(what, lines to look for, the path in `_paths` or a pattern over them) of each prerequisite."""
     if role == "bras":
         yield (
             f"user group {spec.user_group}",
@@ -372,30 +391,35 @@ def _needs(
             yield f"AP {ap}", (f"ap id {ap} ...",), _ap_known(str(ap))
 
 
-def _prerequisites(role: str, spec: Any, run: Node, attachments: list[Any]) -> list[Prerequisite]:
+def _prerequisites(role: str, spec: Any, paths: list[str], attachments: list[Any]) -> list[Prerequisite]:
     """Objects the service uses but does not create: the device refuses a line naming a missing one."""
-    present = list(_paths(run))
     missing: dict[str, Prerequisite] = {}
-    if role == "ac" and not _lists_aps(run):
+    if role == "ac" and not _lists_aps(paths):
         return []  # said as a warning instead
-    for what, lines, pattern in _needs(role, spec, attachments):
-        if not any(pattern.fullmatch(p) for p in present):
+    present = set(paths)
+    for what, lines, need in _needs(role, spec, attachments):
+        if need not in present if isinstance(need, str) else not any(need.fullmatch(p) for p in paths):
             missing.setdefault(what, Prerequisite(what, lines))
     return list(missing.values())
 
 
-def _paths(node: Node, prefix: str = "") -> Iterator[str]:
-    """Each line with its views before it, one a line (interface names hold `/`)."""
+def _paths(node: Node, prefix: str = "") -> list[str]:
+    """Each line with its views before it, one a line (interface names hold `/`); plan_device
+    walks the tree once and hands the list to every check."""
+    out: list[str] = []
     for child in node.children:
-        here = f"{prefix}{child.text}"
-        yield here
-        yield from _paths(child, here + "\n")
+        here = prefix + child.text
+        out.append(here)
+        out += _paths(child, here + "\n")
+    return out
 
 
-def _warnings(role: str, spec: Any, run: Node, attachments: list[Any], radius_key: str | None) -> list[str]:
+def _warnings(
+    role: str, spec: Any, run: Node, paths: list[str], attachments: list[Any], radius_key: str | None
+) -> list[str]:
     """What the device accepts but leaves the service broken or weaker, or what the
     configuration cannot show: said, not stopped."""
-    if role == "ac" and not _lists_aps(run):
+    if role == "ac" and not _lists_aps(paths):
         aps = ", ".join(str(x) for x in sorted({v.ap for a in attachments for v in a.vaps}))
         return [f"the configuration lists no APs: check `display ap all` for AP {aps} before the VAPs go out"]
     if role != "bras":
@@ -403,7 +427,8 @@ def _warnings(role: str, spec: Any, run: Node, attachments: list[Any], radius_ke
     out: list[str] = []
     number, own = spec.acl.number, f"acl number {spec.acl.number}"
     applies = re.compile(rf"\b(?:acl|acl-group)\s+(?:number\s+)?{number}\b")
-    if not any(applies.search(p.rsplit("\n", 1)[-1]) for p in _paths(run) if p.split("\n")[0] != own):
+    naming = (p for p in paths if str(number) in p)  # a cheap test first: most lines never name it
+    if not any(applies.search(p.rsplit("\n", 1)[-1]) for p in naming if p.split("\n")[0] != own):
         out.append(
             f"nothing applies ACL {number} to user traffic (no `acl {number}`, `acl-group` or "
             f"`if-match acl {number}` line outside the ACL): the portal whitelist has no effect"

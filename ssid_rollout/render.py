@@ -9,19 +9,21 @@ Rendering them separately is what gives every Section its owner.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Container, Iterable
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .model import SHARED, Device, Section
 
 if TYPE_CHECKING:
     from hier_config import HConfig, HConfigChild
+    from hier_config.platforms.driver_base import HConfigDriverBase
 
 #: Macro names in push order; a template defines those that apply to its role.
 PARTS = ("site", "ssid")
-#: Section headers the device may display in another spelling than we type them.
-_ALIASES = ((re.compile(r"^acl (\d+)$"), r"acl number \1"),)
+#: Section headers the device may display in another spelling than we type them, as
+#: (literal start, pattern, our spelling): the start spares every other line the regex.
+_ALIASES = (("acl ", re.compile(r"^acl (\d+)$"), r"acl number \1"),)
 
 
 @cache
@@ -54,38 +56,63 @@ def render_device(
     owner = SHARED
     if device.role == "switch" and len(device.sites) == 1:
         owner = next(iter(device.sites))
-    sections = sections_of(config_tree(macros.shared(spec, radius_key)), owner)
+    sections = _sections(macros.shared(spec, radius_key), owner)
     for part in PARTS:
         macro = getattr(macros, part, None)
         if macro is None:
             continue
         for att in attachments:
-            sections += sections_of(config_tree(macro(spec, att)), att.site)
+            sections += _sections(macro(spec, att), att.site)
     return sections
 
 
-def config_tree(text: str) -> HConfig:
+def _sections(text: str, owner: str) -> list[Section]:
+    """Sections of one rendered macro, owned by `owner`."""
+    return [Section(s.path, s.lines, owner) for s in _parsed(text)]
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> tuple[Section, ...]:
+    """A macro's text parsed once: the same text recurs on many devices (Sections are immutable)."""
+    return tuple(sections_of(config_tree(text), SHARED))
+
+
+@cache
+def _driver() -> HConfigDriverBase:
+    """One VRP driver for every tree: building its rules costs more than a small tree (never mutated)."""
+    from hier_config import Platform
+    from hier_config.constructors import get_hconfig_driver
+
+    return get_hconfig_driver(Platform.HUAWEI_VRP)
+
+
+def config_tree(text: str, views: Container[str] | None = None) -> HConfig:
     """Parse VRP indented text (as `display current-configuration` prints it) into a tree.
 
     `#` separators (VRPv8 also puts ` #` inside blocks), `!` headers, trailing spaces and the
     final `return` are dropped; a section shown twice is merged rather than refused, which
-    hier_config's own loader would do.
+    hier_config's own loader would do. With `views`, only those top-level sections keep their
+    lines (the others: their header alone), which spares the nodes nobody will read.
     """
-    from hier_config import Platform, get_hconfig
+    from hier_config import get_hconfig
 
-    root = get_hconfig(Platform.HUAWEI_VRP)
+    root = get_hconfig(_driver())
     stack: list[tuple[int, HConfig | HConfigChild]] = [(-1, root)]
+    skip = False
     for raw in text.splitlines():
-        body = raw.rstrip()
-        text_ = " ".join(body.split())
+        indent = len(raw) - len(raw.lstrip())
+        if indent and skip:
+            continue
+        text_ = " ".join(raw.split())
         if not text_ or text_[0] in "#!":
             continue
-        indent = len(body) - len(body.lstrip())
         if indent == 0:
             if text_ == "return":
                 continue
-            for pattern, repl in _ALIASES:
-                text_ = pattern.sub(repl, text_)
+            for start, pattern, repl in _ALIASES:
+                if text_.startswith(start):
+                    text_ = pattern.sub(repl, text_)
+            skip = views is not None and text_ not in views
         while stack[-1][0] >= indent:
             stack.pop()
         node = stack[-1][1].add_child(text_, return_if_present=True)

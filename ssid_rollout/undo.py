@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from .model import Section
 
@@ -144,33 +144,53 @@ RULES: tuple[UndoRule, ...] = (
 )
 
 
-@cache
-def _compiled() -> tuple[tuple[re.Pattern[str], re.Pattern[str], UndoRule], ...]:
-    return tuple((re.compile(r.view), re.compile(r.forward), r) for r in RULES)
+def _command(forward: str) -> str:
+    """The literal first word of a rule's forward line: the index `_view_rules` files it under."""
+    word = forward.split(" ", 1)[0]
+    if not re.fullmatch(r"[\w-]+", word):
+        raise ValueError(f"undo rule {forward!r} must start with a literal command word")
+    return word
 
 
-@cache
-def _lookup(line: str, view: str) -> Undo:
-    for view_re, forward_re, rule in _compiled():
-        if view_re.fullmatch(view) and (m := forward_re.fullmatch(line)):
-            undo = rule.undo.format(**m.groupdict()) if rule.undo else None
-            key = (rule.key or rule.undo or line).format(**m.groupdict())
-            return Undo(rule, undo, key)
-    raise KeyError(f"no undo rule for {line!r} in view {view!r}")
+@lru_cache(maxsize=1024)
+def _view_rules(view: str) -> dict[str, tuple[tuple[re.Pattern[str], UndoRule], ...]]:
+    """The rules of the view entered by `view`, by command word: a line meets only the rules of
+    its own command, so the many lines the table does not know cost one dict look-up."""
+    out: dict[str, list[tuple[re.Pattern[str], UndoRule]]] = {}
+    for rule in RULES:
+        if re.fullmatch(rule.view, view):
+            out.setdefault(_command(rule.forward), []).append((re.compile(rule.forward), rule))
+    return {word: tuple(rules) for word, rules in out.items()}
+
+
+@lru_cache(maxsize=1 << 16)
+def _lookup(line: str, view: str) -> Undo | None:
+    """The first rule (in table order) for `line` in `view`; None is cached too (unknown lines recur)."""
+    for forward, rule in _view_rules(view).get(line.split(" ", 1)[0], ()):
+        if m := forward.fullmatch(line):
+            fields = m.groupdict()
+            undo = rule.undo.format(**fields) if rule.undo else None
+            return Undo(rule, undo, (rule.key or rule.undo or line).format(**fields))
+    return None
+
+
+def _view(path: Iterable[str]) -> str:
+    path = tuple(path)
+    return path[-1] if path else SYSTEM
 
 
 def undo_line(line: str, path: Iterable[str] = ()) -> Undo:
     """The rule for `line` typed in the view entered by `path`; KeyError if the table has none."""
-    path = tuple(path)
-    return _lookup(line, path[-1] if path else SYSTEM)
+    view = _view(path)
+    undo = _lookup(line, view)
+    if undo is None:
+        raise KeyError(f"no undo rule for {line!r} in view {view!r}")
+    return undo
 
 
 def known(line: str, path: Iterable[str] = ()) -> Undo | None:
     """Like undo_line, None for a line the table does not know (someone else's configuration)."""
-    try:
-        return undo_line(line, path)
-    except KeyError:
-        return None
+    return _lookup(line, _view(path))
 
 
 def undo_sections(forward: Iterable[Section], existed: Callable[[tuple[str, ...]], bool]) -> list[Section]:
