@@ -7,6 +7,7 @@ because that is exactly where a text diff of a real device goes wrong.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ _CHILD_RANKS = (
 )
 _DEFAULT_RANK = 80
 _IF_ORDER = ("Vlanif", "MEth", "Eth-Trunk", "GigabitEthernet", "XGigabitEthernet", "LoopBack", "NULL")
+#: A `vlan N` view line (asked of every node each time a configuration is shown).
+_VLAN_VIEW = re.compile(r"vlan \d+")
 
 
 @dataclass
@@ -95,11 +98,15 @@ class Node:
 
     def starting(self, prefix: str) -> list[Node]:
         """Children whose line is `prefix` or starts with `prefix` and a space."""
-        return [c for c in self.children if c.text == prefix or c.text.startswith(prefix + " ")]
+        return list(self._starting(prefix))
 
     def first(self, prefix: str) -> Node | None:
-        found = self.starting(prefix)
-        return found[0] if found else None
+        """The first of starting(prefix), without scanning the rest (every prompt looks up `sysname`)."""
+        return next(self._starting(prefix), None)
+
+    def _starting(self, prefix: str) -> Iterator[Node]:
+        spaced = prefix + " "
+        return (c for c in self.children if c.text == prefix or c.text.startswith(spaced))
 
     def walk(self) -> Iterator[Node]:
         for child in self.children:
@@ -183,12 +190,14 @@ class Config:
         self.version += 1
 
 
+@functools.lru_cache(maxsize=65536)
 def _order_key(text: str, *, top: bool) -> tuple[int, tuple[int, ...]]:
+    """Cached: every insert ranks all its siblings, and the same lines recur on every device."""
     table = _TOP_RANKS if top else _CHILD_RANKS
     rank = next((r for p, r in table if text == p or text.startswith(p + " ")), _DEFAULT_RANK)
     if top and text.startswith("interface "):
         return rank, interface_sort_key(text.split(" ", 1)[1])
-    if top and re.fullmatch(r"vlan \d+", text):
+    if top and _VLAN_VIEW.fullmatch(text):
         return rank, (int(text.split()[1]),)
     return rank, ()
 
@@ -354,13 +363,13 @@ def _shown(node: Node) -> bool:
     """A `vlan N` view with nothing in it shows only in `vlan batch`; an empty VLAN list shows nothing."""
     if node.vlans is not None:
         return bool(node.vlans) and (node.text != ALLOW_PASS or node.vlans != {DEFAULT_VLAN})
-    return bool(node.children) or not re.fullmatch(r"vlan \d+", node.text)
+    return bool(node.children) or not _VLAN_VIEW.fullmatch(node.text)
 
 
 def _joins(previous: Node, node: Node) -> bool:
     """A new top-level line shares its neighbour's section (no `#` between) when both are `vlan N`
     blocks or one-liners of one kind (`vap ...`, `vlan-mapping ...`); interfaces never do."""
-    if re.fullmatch(r"vlan \d+", previous.text) and re.fullmatch(r"vlan \d+", node.text):
+    if _VLAN_VIEW.fullmatch(previous.text) and _VLAN_VIEW.fullmatch(node.text):
         return True
     return _same_group(previous, node) and not node.text.startswith("interface ")
 

@@ -8,6 +8,7 @@ candidate until `commit`. Faults make it misbehave the ways real installed devic
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -26,6 +27,7 @@ from ssid_rollout.lab.grammar import (
     UNRECOGNIZED,
     WRONG,
     CliError,
+    Element,
     Outcome,
     ParamError,
     Token,
@@ -65,7 +67,8 @@ REPEAT = {
     "yn": "Error: Please choose 'YES' or 'NO' first before pressing 'Enter'. [Y/N]:",
     "ync": "Error: Please choose 'YES', 'NO' or 'CANCEL' first before pressing 'Enter'. [Y/N/C]:",
 }
-_NOTICE = re.compile(r"^(Error|Warning|Info)(\[\d+\])?:")
+_EOL = re.compile(r"[\r\n]")
+_NOTICE = re.compile(r"(?:Error|Warning|Info)(?:\[\d+\])?:")
 
 
 @dataclass
@@ -137,8 +140,11 @@ class LabDevice:
         self.saved_at = (self.started, username)
         self._ids = count(1)
         self._open_sessions = 0
-        text = start_config if start_config is not None else _data_file(role, flavour)
-        self.running = parse(text)
+        self._rendered: tuple[Config, tuple[int, tuple[str, ...]], str] | None = None
+        if start_config is None:
+            self.running = _start_config(role, flavour).copy()
+        else:
+            self.running = parse(start_config)
         self.running.set_line(self.running.root, "sysname", f"sysname {name}")
         self._saved = self._render(self.running)
         if self.faults.unsaved_commands:
@@ -211,6 +217,7 @@ class LabDevice:
                 raise ValueError(error)
 
     def _render(self, config: Config) -> str:
+        """Kept until the tree or its header changes: sessions display and save it far more often."""
         header = [f"!Software Version {self.platform.release}"]
         if self.flavour == "vrpv8":
             (updated, by), (saved, saver) = self.updated, self.saved_at
@@ -218,11 +225,17 @@ class LabDevice:
                 f"!Last configuration was updated at {_stamp(updated)} by {by}",
                 f"!Last configuration was saved at {_stamp(saved)} by {saver}",
             ]
-        return render(config, flavour=self.flavour, header=header)
+        key = (config.version, tuple(header))
+        if self._rendered is None or self._rendered[0] is not config or self._rendered[1] != key:
+            self._rendered = (config, key, render(config, flavour=self.flavour, header=header))
+        return self._rendered[2]
 
 
-def _data_file(role: str, flavour: str) -> str:
-    return (files("ssid_rollout.lab") / "data" / _DATA_FILES[(role, flavour)]).read_text(encoding="utf-8")
+@functools.cache
+def _start_config(role: str, flavour: str) -> Config:
+    """Parsed once per kind and copied per device: parsing it for each of 1,000 devices slowed the start."""
+    text = (files("ssid_rollout.lab") / "data" / _DATA_FILES[(role, flavour)]).read_text(encoding="utf-8")
+    return parse(text)
 
 
 def _stamp(at: float) -> str:
@@ -230,8 +243,22 @@ def _stamp(at: float) -> str:
 
 
 def first_notice(lines: list[str]) -> str:
-    """The first `Error:`/`Warning:`/`Info:` line of an answer (what the journal keeps)."""
-    return next((line for text in lines for line in text.split("\r\n") if _NOTICE.match(line)), "")
+    """The first `Error:`/`Warning:`/`Info:` line of an answer (what the journal keeps).
+
+    Searched in the joined answer rather than line by line: a configuration display has hundreds.
+    """
+    text = "\r\n".join(lines)
+    for found in _NOTICE.finditer(text):
+        start = found.start()
+        if start == 0 or text.startswith("\r\n", start - 2):
+            end = text.find("\r\n", start)
+            return text[start:] if end < 0 else text[start:end]
+    return ""
+
+
+def _crlf(lines: list[str]) -> str:
+    """Lines as the device sends them, each ended by CRLF."""
+    return "\r\n".join(lines) + "\r\n" if lines else ""
 
 
 @dataclass
@@ -369,7 +396,7 @@ class CliSession:
             self._skip_lf = key == "\r"
             self._page(key, out)
             return True
-        end = re.search(r"[\r\n]", self._pending)
+        end = _EOL.search(self._pending)
         if end is None:
             if (
                 self._ask is not None
@@ -430,19 +457,19 @@ class CliSession:
     def _finish(self, result: Result, out: _Out, after_command: bool) -> None:
         self._move(result)
         if result.ask is not None:
-            out.add("".join(line + "\r\n" for line in result.lines))
+            out.add(_crlf(result.lines))
             out.add(result.ask.text)
             self._ask = result.ask
             return
         if result.logout:
-            out.add("".join(line + "\r\n" for line in result.lines))
+            out.add(_crlf(result.lines))
             self._close()
             return
         if self.paging and len(result.lines) > self.paging and not self.scripted:
             self._pager = _Pager(result.lines, self.paging)
             self._page(" ", out, first=True)
             return
-        out.add("".join(line + "\r\n" for line in result.lines))
+        out.add(_crlf(result.lines))
         out.add(self.prompt(), self._prompt_delay() if after_command else 0.0)
 
     def _page(self, key: str, out: _Out, *, first: bool = False) -> None:
@@ -458,7 +485,7 @@ class CliSession:
             pager.lines = []
             take = 0
         shown, pager.lines = pager.lines[:take], pager.lines[take:]
-        out.add("".join(line + "\r\n" for line in shown))
+        out.add(_crlf(shown))
         if pager.lines:
             out.add(MORE)
             return
@@ -521,12 +548,9 @@ class CliSession:
         device = self.device
         wins: list[tuple[Outcome, Cmd]] = []
         fails: list[Outcome] = [Outcome(False, 0, UNRECOGNIZED)]
-        for command in COMMANDS:
-            if not command.available(view.kind, device.role, device.flavour):
-                continue
-            for variant in command.variants:
-                outcome = match(variant, tokens)
-                (wins.append((outcome, command)) if outcome.ok else fails.append(outcome))
+        for command, variant in _forms(view.kind, device.role, device.flavour, tokens[0][0].lower()):
+            outcome = match(variant, tokens)
+            (wins.append((outcome, command)) if outcome.ok else fails.append(outcome))
         if not wins:
             return None, best_failure(fails)
         wins.sort(key=lambda w: w[0].abbreviated)
@@ -592,6 +616,22 @@ class CliSession:
                 ),
             )
         return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(view: str, role: str, flavour: str, first: str) -> tuple[tuple[Cmd, tuple[Element, ...]], ...]:
+    """The command forms available here whose first keyword can be `first` (typed, lowercased).
+
+    Matching every form against every line was most of the CLI's CPU. A form left out would fail at
+    word 0 with UNRECOGNIZED, the failure `_match` starts from, so the answer is the same.
+    """
+    return tuple(
+        (command, variant)
+        for command in COMMANDS
+        if command.available(view, role, flavour)
+        for variant in command.variants
+        if not variant or not variant[0].words or any(word.startswith(first) for word in variant[0].words)
+    )
 
 
 def _split_filter(

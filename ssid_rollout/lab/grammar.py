@@ -26,6 +26,7 @@ AMBIGUOUS = "Error: Ambiguous command found at '^' position."
 _PRIORITY = {WRONG: 4, INCOMPLETE: 3, UNRECOGNIZED: 2, TOO_MANY: 1, AMBIGUOUS: 0}
 
 Token = tuple[str, int]  # word, column in the command line
+_WORD = re.compile(r"\S+")
 
 
 class CliError(Exception):
@@ -69,7 +70,7 @@ class Outcome:
 
 
 def tokenize(line: str) -> list[Token]:
-    return [(m.group(0), m.start()) for m in re.finditer(r"\S+", line)]
+    return [(m.group(0), m.start()) for m in _WORD.finditer(line)]
 
 
 # ---------------------------------------------------------------------------------------------- parameters

@@ -323,6 +323,7 @@ def _options(legacy: bool) -> asyncssh.SSHServerConnectionOptions:
         x11_forwarding=False,
         allow_scp=False,
         login_timeout=30,
+        gss_host=None,  # no GSSAPI (nor is gssapi installed); else every login looks up this host's FQDN
     )
 
 
