@@ -96,6 +96,19 @@ def test_verify_reads_a_switch_and_an_ac_in_parts_and_a_bras_whole(tmp_path: Pat
     assert any(c.startswith(f"{whole} interface GigabitEthernet") for c in reads["gz-yx-sw01"])
     assert reads["gz-bras-01"][-1] == whole
 
+
+def test_a_switch_that_refuses_a_part_display_is_read_whole(tmp_path: Path) -> None:
+    whole = "display current-configuration"
+    faults = {"gz-yx-sw01": Faults(unsupported=(r"^display current-configuration interface",))}
+    with serve(tmp_path, faults) as (lab, inv):
+        report = _rollout(tmp_path, inv, sites=(YUEXIU,)).push()
+        reads = [c for c in lab.devices["gz-yx-sw01"].commands() if c.startswith(whole)]
+        allowed = lab.devices["gz-yx-sw01"].running_text()
+    assert report.exit_code == 0 and report.hosts["gz-yx-sw01"]["status"] == "changed"
+    assert all(f["ok"] for f in report.hosts["gz-yx-sw01"]["facts"])
+    assert reads[-1] == whole and any(c.startswith(f"{whole} interface") for c in reads)
+    assert re.search(r"port trunk allow-pass vlan [^\n]*\b806\b", allowed)
+
 def test_verify_reports_an_unreachable_host_instead_of_crashing(tmp_path: Path) -> None:
     with serve(tmp_path, {"gz-yx-sw01": Faults(closed=True)}) as (_lab, inv):
         report = _rollout(tmp_path, inv, sites=(YUEXIU,)).verify()

@@ -89,6 +89,7 @@ class Faults:
     unknown_question: tuple[str, ...] = ()  # regexes: matching commands first ask a question no table knows
     commit_refused: bool = False  # VRPv8 commit prints an Error line and keeps the candidate
     unsaved_commands: tuple[str, ...] = ()  # run at creation, not saved: running differs from saved
+    unsupported: tuple[str, ...] = ()  # regexes: matching commands of any kind are unknown to this firmware
 
 
 @dataclass
@@ -569,6 +570,8 @@ class CliSession:
         faults = self.device.faults
         if command.config and not self.scripted and any(re.search(r, line) for r in faults.reject):
             return Result(caret_lines(prompt, line, tokens, len(tokens) - 1, WRONG))
+        if not self.scripted and any(re.search(r, line) for r in faults.unsupported):
+            return Result(caret_lines(prompt, line, tokens, len(tokens) - 1, UNRECOGNIZED))
 
         def run() -> Result:
             return self._guarded(
