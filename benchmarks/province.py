@@ -77,7 +77,11 @@ def run_cli(served: Path, work: Path, workers: int) -> tuple[float, int, dict[st
     if not report_file.exists():
         tail = (work / "cli.stderr").read_text(errors="replace")[-2000:]
         raise SystemExit(f"the CLI wrote no report (exit {proc.returncode}):\n{tail}")
-    figures = {"peak_rss_mib": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}
+    figures = {
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "sys_s": usage.ru_stime,
+    }
     return wall, proc.returncode, figures, json.loads(report_file.read_text(encoding="utf-8"))
 
 
@@ -196,7 +200,7 @@ def print_cli(wall: float, code: int, usage: dict[str, float], report: dict[str,
     cpu = usage["cpu_s"]
     print(f"  wall {wall:.1f} s, {total / wall:.1f} devices/s")
     print(f"  tool process: peak RSS {usage['peak_rss_mib']:.0f} MiB, ", end="")
-    print(f"CPU {cpu:.1f} s ({100 * cpu / wall:.0f} % of a core)")
+    print(f"CPU {cpu:.1f} s ({100 * cpu / wall:.0f} % of a core; {usage['sys_s']:.1f} s of it in the kernel)")
     print(f"  per device: median {median(seconds):.3f} s, p90 {percentile(seconds, 90):.3f} s, ", end="")
     print(f"max {max(seconds):.3f} s")
 

@@ -61,58 +61,66 @@ class Progress:
 
     # -- Processor protocol ----------------------------------------------------------------------
     def task_started(self, task: Task) -> None:
-        """A stage starts: its bar appears, or grows by the hosts this run will work on."""
-        if task.name in _HIDDEN:
-            return
-        hosts = _hosts_to_run(task)
-        sites = _sites(task.params.get("sites"))
-        with self._lock:
-            if not self._live and not self.quiet:
-                self._bars.start()
-                self._live = True
-            stage = self._stages.get(task.name)
-            if stage is None:
-                bar = self._bars.add_task(task.name, total=hosts, failures="", sites=sites)
-                self._stages[task.name] = _Stage(bar, total=hosts)
-            else:
-                stage.total += hosts
-                self._bars.update(stage.bar, total=stage.total, sites=sites)
+        if task.name not in _HIDDEN:
+            self.stage_started(task.name, _hosts_to_run(task), _sites(task.params.get("sites")))
 
     def task_instance_started(self, task: Task, host: Host) -> None:
-        """Hosts Nornir runs although it had marked them failed still count toward the total."""
-        if task.name in _HIDDEN:
-            return
-        with self._lock:
-            stage = self._stages[task.name]
-            stage.started += 1
-            if stage.started > stage.total:
-                stage.total = stage.started
-                self._bars.update(stage.bar, total=stage.total)
+        if task.name not in _HIDDEN:
+            self.host_started(task.name)
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
-        if task.name in _HIDDEN:
-            return
-        with self._lock:
-            stage = self._stages[task.name]
-            if result.failed:
-                stage.failed += 1
-                self._bars.update(stage.bar, failures=f"[red]{stage.failed} failed[/]")
-                if not self.quiet:
-                    self._bars.console.print(
-                        f"[red]x[/] {escape(task.name)}: {escape(host.name)} failed", highlight=False
-                    )
-            self._bars.advance(stage.bar)
+        if task.name not in _HIDDEN:
+            self.host_done(task.name, host.name, result.failed)
 
     def task_completed(self, task: Task, result: AggregatedResult) -> None:
-        with self._lock:
-            if task.name in self._stages:
-                self._bars.refresh()
+        self.stage_done(task.name)
 
     def subtask_instance_started(self, task: Task, host: Host) -> None:
         """Subtasks are a host's own business inside its stage; the bar counts hosts."""
 
     def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         """See subtask_instance_started."""
+
+    # -- events (also relayed from the worker processes of a sharded push) -----------------------
+    def stage_started(self, name: str, hosts: int, sites: str) -> None:
+        """A stage starts: its bar appears, or grows by the hosts this run will work on."""
+        with self._lock:
+            if not self._live and not self.quiet:
+                self._bars.start()
+                self._live = True
+            stage = self._stages.get(name)
+            if stage is None:
+                bar = self._bars.add_task(name, total=hosts, failures="", sites=sites)
+                self._stages[name] = _Stage(bar, total=hosts)
+            else:
+                stage.total += hosts
+                self._bars.update(stage.bar, total=stage.total, sites=sites)
+
+    def host_started(self, name: str) -> None:
+        """Hosts Nornir runs although it had marked them failed still count toward the total."""
+        with self._lock:
+            stage = self._stages[name]
+            stage.started += 1
+            if stage.started > stage.total:
+                stage.total = stage.started
+                self._bars.update(stage.bar, total=stage.total)
+
+    def host_done(self, name: str, host: str, failed: bool) -> None:
+        with self._lock:
+            stage = self._stages[name]
+            if failed:
+                stage.failed += 1
+                self._bars.update(stage.bar, failures=f"[red]{stage.failed} failed[/]")
+                if not self.quiet:
+                    self._bars.console.print(
+                        f"[red]x[/] {escape(name)}: {escape(host)} failed", highlight=False
+                    )
+            self._bars.advance(stage.bar)
+
+    def stage_done(self, name: str) -> None:
+        with self._lock:
+            if name in self._stages:
+                self._bars.refresh()
 
     # -- end of run ------------------------------------------------------------------------------
     def close(self) -> None:

@@ -47,6 +47,7 @@ class Options:
     reason: str | None = None
     resume: Path | None = None  # continue a run folder (push --resume DIR)
     confirm: Callable[[str], bool] | None = None  # asked after the canary wave; None = go on
+    processes: int | None = None  # worker processes for a push; None = by fleet size and CPUs
     processors: Sequence[Any] = ()  # Nornir processors, e.g. ssid_rollout.progress.Progress
 
 
@@ -91,7 +92,7 @@ class Rollout:
         from .secrets import Masker, resolve_credentials, resolve_radius_keys
         from .spec import load_spec
 
-        self.inventory = Path(inventory)
+        self.inventory, self.playbook = Path(inventory), Path(playbook)
         self.options = options or Options()
         o = self.options
         if o.on_failure not in ON_FAILURE:
@@ -309,7 +310,6 @@ class Rollout:
         override, locks = self._guards()
         run = self._run_folder()
         report = Report("push", run_dir=str(run.path), change_id=self.options.change_id)
-        ctx = self._context(run)
         run.journal(
             "start",
             command="push",
@@ -324,10 +324,43 @@ class Rollout:
         self._lock(locks, run, report, status)
         held = {p.stem for p in locks.held}
         free = [n for n in self.devices if n in held]
+        groups = self._shards()
+        try:
+            if len(groups) > 1:
+                from .shards import push_shards
+
+                push_shards(self, run, groups, free, status, report)
+            else:
+                self.push_sites(run, free, status, report)
+        finally:
+            locks.release()
+            run.close()  # also when the run stops on an exception; _finish reopens the journal
+        report.exit_code = _exit_code(report)
+        return self._finish(run, report)
+
+    def _shards(self) -> list[list[str]]:
+        """Groups of sites for worker processes (see shards.py); one group when the run needs a
+        single engine: waves or a canary (their gates see every site), or a caller's processors."""
+        from .progress import Progress
+        from .shards import partition, processes_for
+
+        o = self.options
+        count = processes_for(len(self.devices), o.processes)
+        staged = o.canary or (o.wave_size and o.wave_size < len(self.sites))
+        foreign = any(not isinstance(p, Progress) for p in o.processors)
+        if count < 2 or staged or foreign:
+            return [self.sites]
+        return partition(self.devices, self.sites, count)
+
+    def push_sites(
+        self, run: Any, free: list[str], status: dict[str, Any], report: Report, plan_file: str = "plan.json"
+    ) -> None:
+        """Read, plan and push the selected sites on the `free` (locked for us) hosts: the engine."""
+        ctx = self._context(run)
         nr = self._nornir(run, free)
         try:
             unreadable = self._read(nr, ctx) if free else {}
-            run.write_json("plan.json", {n: _plan_row(s.plan) for n, s in ctx.states.items()})
+            run.write_json(plan_file, {n: _plan_row(s.plan) for n, s in ctx.states.items()})
             status.update(
                 {
                     k: v
@@ -348,13 +381,9 @@ class Rollout:
             report.sites = status
         finally:
             nr.close_connections(on_failed=True)
-            locks.release()
-            run.close()  # also when the run stops on an exception; _finish reopens the journal
         for name in self.devices:
             report.hosts.setdefault(name, self._host_row(name, status="unchanged"))
         _add_timings(report, ctx)
-        report.exit_code = _exit_code(report)
-        return self._finish(run, report)
 
     def _wave_gate(self, n: int, status: dict[str, Any], total: int) -> str | None:
         """Why no further wave may start: the failure budget, or a declined canary."""

@@ -254,11 +254,12 @@ def test_html_report_highlights_the_fact_someone_broke_after_the_push(tmp_path, 
 
 # -- lab: live progress ---------------------------------------------------------------------------
 @pytest.mark.lab
-def test_progress_shows_each_stage_with_host_counts_and_failures(tmp_path, monkeypatch):
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "relayed-from-two-workers"])
+def test_progress_shows_each_stage_with_host_counts_and_failures(tmp_path, monkeypatch, processes):
     console = Console(record=True, width=120, force_terminal=True)
     progress = Progress(console)
     with _served(tmp_path, monkeypatch, dict(REJECT)) as (lab, inv):
-        rollout, report = _push(inv, tmp_path, processors=(progress,))
+        rollout, report = _push(inv, tmp_path, processors=(progress,), processes=processes)
     progress.close()
     assert report.sites[REJECTED_SITE]["status"] == "rolled-back"
     text = console.export_text(clear=False)

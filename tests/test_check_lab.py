@@ -22,6 +22,7 @@ def test_legacy_device_offer_is_read_and_named(tmp_path):
         assert set(kex) - {"ext-info-s", "kex-strict-s-v00@openssh.com"} == set(LEGACY_KEX)
         assert keys == ["ssh-rsa"]
         device = Device("old-sw", "switch", "huawei", "S5720", "operations", host, port, {})
-        reason = failure_reason(device, IncompatiblePeer("Incompatible ssh peer (no acceptable kex algorithm)"), 5)
+        refused = IncompatiblePeer("Incompatible ssh peer (no acceptable kex algorithm)")
+        reason = failure_reason(device, refused, 5)
         assert reason.startswith("no common key exchange: device offers diffie-hellman-group14-sha1")
         assert "host keys ssh-rsa" in reason

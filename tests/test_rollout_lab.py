@@ -60,11 +60,16 @@ def _config_commands(device: object) -> list[str]:
     return [c for c in device.commands() if not SHOW_ONLY.match(c.strip())]  # type: ignore[attr-defined]
 
 
-def test_full_rollout_verifies_saves_and_second_run_sends_nothing(fleet, tmp_path):
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-worker-processes"])
+def test_full_rollout_verifies_saves_and_second_run_sends_nothing(fleet, tmp_path, processes):
     lab, inv = fleet
     before = {n: d.running_text() for n, d in lab.devices.items()}
-    report = Rollout(inv, PLAYBOOK, _options(tmp_path)).push()
+    rollout = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=processes))
+    groups = rollout._shards()
+    assert len(groups) == processes and sorted(s for g in groups for s in g) == sorted(rollout.sites)
+    report = rollout.push()
     assert report.exit_code == 0, json.dumps(report.to_dict(), indent=1)[:3000]
+    assert set(json.loads((Path(report.run_dir) / "plan.json").read_text())) == set(lab.devices)
     assert report.sites and all(v["status"] == "done" for v in report.sites.values())
     for name, device in lab.devices.items():
         row = report.hosts[name]

@@ -1,0 +1,221 @@
+"""A large push split across worker processes, one group of sites each.
+
+One Python process drives about one core whatever its thread count (the GIL): at 1,000 devices
+SSH, prompt reading, journal and parsing keep it busy while the machine's other cores idle.
+Sites that share no device are independent, so a push whose sites all go in one wave (no
+canary, no wave size) can run as several pushes over disjoint device sets, in the same run
+folder, under the parent's guards and locks. Each worker is the same engine (`Rollout.push_sites`)
+on its group; the parent relays their progress and merges their reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from .model import Device
+from .progress import Progress
+
+#: Devices per worker process before a push is worth splitting (a worker costs ~1 s to start).
+HOSTS_PER_PROCESS = 400
+#: How often the parent looks at its workers while it waits for their events.
+POLL_SECONDS = 0.5
+
+
+def processes_for(hosts: int, requested: int | None) -> int:
+    """`requested`, else one per HOSTS_PER_PROCESS devices, at most one per CPU."""
+    if requested is not None:
+        return max(1, requested)
+    return max(1, min(os.cpu_count() or 1, hosts // HOSTS_PER_PROCESS))
+
+
+def partition(devices: dict[str, Device], sites: Iterable[str], parts: int) -> list[list[str]]:
+    """`sites` in at most `parts` groups that share no device, balanced by device count.
+
+    Sites joined by a device (a BRAS or AC serving several) form one component; components go,
+    largest first, to the group with the fewest devices so far.
+    """
+    chosen = list(sites)
+    parent = {site: site for site in chosen}
+
+    def root(site: str) -> str:
+        while parent[site] != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    for device in devices.values():
+        mine = [s for s in device.sites if s in parent]
+        for site in mine[1:]:
+            parent[root(site)] = root(mine[0])
+    components: dict[str, list[str]] = {}
+    for site in chosen:
+        components.setdefault(root(site), []).append(site)
+    weight = {
+        key: sum(1 for d in devices.values() if any(s in members for s in d.sites))
+        for key, members in components.items()
+    }
+    groups: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, parts))]
+    for key in sorted(components, key=lambda k: -weight[k]):
+        load, members = min(groups, key=lambda g: g[0])
+        groups.remove((load, members))
+        groups.append((load + weight[key], members + components[key]))
+    order = {site: n for n, site in enumerate(chosen)}
+    return [sorted(members, key=order.__getitem__) for _, members in groups if members]
+
+
+class Relay(Progress):
+    """A worker's progress processor: each event goes to the parent, which shows it."""
+
+    def __init__(self, events: Connection) -> None:  # no bars here: the parent draws them
+        self.events = events
+        self._send_lock = threading.Lock()  # Nornir's worker threads share the connection
+
+    def _send(self, *event: Any) -> None:
+        with self._send_lock:
+            self.events.send(event)
+
+    def stage_started(self, name: str, hosts: int, sites: str) -> None:
+        self._send("stage_started", name, hosts, sites)
+
+    def host_started(self, name: str) -> None:
+        self._send("host_started", name)
+
+    def host_done(self, name: str, host: str, failed: bool) -> None:
+        self._send("host_done", name, host, failed)
+
+    def stage_done(self, name: str) -> None:
+        self._send("stage_done", name)
+
+    def close(self) -> None:
+        """Nothing to stop: the parent's display is the one on screen."""
+
+
+def push_shards(
+    rollout: Any, run: Any, groups: list[list[str]], free: list[str], status: dict[str, Any], report: Any
+) -> None:
+    """Push each group of sites in its own process; fill `status` and `report` as `push_sites` does.
+
+    Workers are `python -m ssid_rollout.shards`, not multiprocessing: spawning re-runs the
+    caller's `__main__`, which a script without a main guard does not survive. Each gets its
+    job on stdin and sends events on a pipe of its own.
+    """
+    options = rollout.options
+    relays = [p for p in options.processors if isinstance(p, Progress) and not p.quiet]
+    workers = -(-options.workers // len(groups))
+    procs: list[subprocess.Popen[bytes]] = []
+    pending: dict[Connection, int] = {}
+    for index, sites in enumerate(groups):
+        hosts = [n for n, d in rollout.devices.items() if any(s in d.sites for s in sites)]
+        shard = replace(
+            options,
+            hosts=hosts,
+            sites=sites,
+            groups=(),
+            departments=(),
+            workers=workers,
+            partial_site=True,
+            processes=1,
+            confirm=None,
+            processors=(),
+        )
+        read, write = os.pipe()
+        command = [sys.executable, "-m", "ssid_rollout.shards", str(write)]
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(write,))
+        os.close(write)
+        mine = {s: v for s, v in status.items() if s in sites}
+        ours = [h for h in free if h in hosts]
+        job = (index, rollout.inventory, rollout.playbook, shard, run.path, bool(relays), mine, ours)
+        assert proc.stdin is not None
+        proc.stdin.write(pickle.dumps(job))
+        proc.stdin.close()
+        procs.append(proc)
+        pending[Connection(read, writable=False)] = index
+    # bounded by the workers: each ends on its own (its device waits are bounded), or dies (EOF)
+    while pending:
+        for conn in wait(list(pending), timeout=POLL_SECONDS):
+            assert isinstance(conn, Connection)
+            index = pending[conn]
+            try:
+                kind, *args = conn.recv()
+            except EOFError:
+                del pending[conn]
+                conn.close()
+                code = procs[index].wait(POLL_SECONDS * 10)
+                _lost(rollout, groups[index], f"ended without a result (exit code {code})", status, report)
+                continue
+            if kind == "done":
+                del pending[conn]
+                conn.close()
+                sites, hosts, warnings = args
+                status.update(sites)
+                report.hosts.update(hosts)
+                report.warnings += warnings
+            elif kind == "error":
+                del pending[conn]
+                conn.close()
+                _lost(rollout, groups[index], f"failed: {args[0]}", status, report)
+            else:
+                for relay in relays:
+                    getattr(relay, kind)(*args)
+    for proc in procs:
+        proc.wait(POLL_SECONDS * 10)
+    _merge_plans(run, len(groups))
+    report.sites = status
+
+
+def _worker(events: Connection, job: tuple[Any, ...]) -> None:
+    """One group's push in a worker process; its report (or its error) goes back to the parent."""
+    from .rollout import Report, Rollout
+    from .runfolder import RunFolder
+
+    index, inventory, playbook, options, run_path, relay, status, free = job
+    # until the secrets are known; input errors name files and fields, not secrets
+    mask: Callable[[str], str] = str
+    try:
+        rollout = Rollout(inventory, playbook, replace(options, processors=(Relay(events),) if relay else ()))
+        mask = rollout.masker.mask
+        run = RunFolder(run_path, mask)
+        report = Report("push")
+        try:
+            rollout.push_sites(run, free, status, report, plan_file=f"plan.{index}.json")
+        finally:
+            run.close()
+        events.send(("done", report.sites, report.hosts, report.warnings))
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it; the worker only ends
+        events.send(("error", mask(f"{type(exc).__name__}: {exc}".splitlines()[0])))
+
+
+def _lost(rollout: Any, sites: list[str], what: str, status: dict[str, Any], report: Any) -> None:
+    """A worker that gave no report: its devices may be changed, so a person must look."""
+    reason = f"worker process {what}; see the run's journal, `rollback --run` restores what it applied"
+    for site in sites:
+        status.setdefault(site, {"status": "failed", "reason": reason})
+    for name, device in rollout.devices.items():
+        if any(s in sites for s in device.sites):
+            report.hosts.setdefault(
+                name, rollout._host_row(name, status="manual-action-needed", reason=reason)
+            )
+
+
+def _merge_plans(run: Any, parts: int) -> None:
+    """The workers' plan files as the one `plan.json` a single-process push writes."""
+    merged: dict[str, Any] = {}
+    for index in range(parts):
+        part = run.path / f"plan.{index}.json"
+        if part.exists():
+            merged.update(json.loads(part.read_text(encoding="utf-8")))
+            part.unlink()
+    run.write_json("plan.json", merged)
+
+
+if __name__ == "__main__":
+    _worker(Connection(int(sys.argv[1]), readable=False), pickle.load(sys.stdin.buffer))
