@@ -3,8 +3,10 @@
 The lab fleet runs in its own process, on the same cores (it is part of the load). Two runs,
 each on a fresh lab:
   1. `ssid-rollout push --yes --workers 100` as a child process: wall time, devices per second,
-     the tool process's peak RSS and CPU (wait4 rusage), each host's outcome from its JSON report;
-  2. the same push through the API in a child process (`--child`), with stage and device
+     the tool's peak RSS (the CLI and its worker processes together, sampled with psutil) and CPU
+     (wait4 rusage, workers included), each host's outcome from its JSON report;
+  2. the same push through the API in a child process (`--child`) and in one engine process
+     (`processes=1`: no worker processes, so one sampler sees all the work), with stage and device
      operation timers, sampled by py-spy (GIL-holding thread only: this process is GIL-bound)
      or, without py-spy, under cProfile, to show where the time goes.
 Targets: wall < 30 s, tool peak RSS < 500 MiB.
@@ -65,8 +67,10 @@ def run_cli(served: Path, work: Path, workers: int) -> tuple[float, int, dict[st
     with open(work / "cli.stderr", "wb") as stderr:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = started + RUN_SECONDS
+    tree_rss = 0  # the CLI and its worker processes together (ru_maxrss is the largest one only)
     pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
     while not pid and time.monotonic() < deadline:
+        tree_rss = max(tree_rss, _tree_rss(proc.pid))
         time.sleep(0.05)
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
     if not pid:
@@ -78,11 +82,22 @@ def run_cli(served: Path, work: Path, workers: int) -> tuple[float, int, dict[st
         tail = (work / "cli.stderr").read_text(errors="replace")[-2000:]
         raise SystemExit(f"the CLI wrote no report (exit {proc.returncode}):\n{tail}")
     figures = {
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "peak_rss_mib": max(usage.ru_maxrss * 1024, tree_rss) / 2**20,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "sys_s": usage.ru_stime,
     }
     return wall, proc.returncode, figures, json.loads(report_file.read_text(encoding="utf-8"))
+
+
+def _tree_rss(pid: int) -> int:
+    """Bytes resident in a process and all its descendants now (0 once it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+    except psutil.Error:
+        return 0
 
 
 def child(served: Path, workers: int, out: Path, cprofile: bool) -> int:
@@ -93,7 +108,10 @@ def child(served: Path, workers: int, out: Path, cprofile: bool) -> int:
     from ssid_rollout.rollout import Options, Rollout
 
     logging.getLogger("nornir").setLevel(logging.CRITICAL)  # failures are in the report
-    options = Options(workers=workers, change_id="BENCH-PROVINCE-PROFILE", runs_dir=out.parent / "runs-prof")
+    # one engine process (no worker processes), so that one sampler and the timers see all the work
+    options = Options(
+        workers=workers, change_id="BENCH-PROVINCE-PROFILE", runs_dir=out.parent / "runs-prof", processes=1
+    )
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         profiles = stack.enter_context(profile_threads()) if cprofile else None
@@ -199,7 +217,7 @@ def print_cli(wall: float, code: int, usage: dict[str, float], report: dict[str,
         print(f"  {count} hosts not changed: {reason}")
     cpu = usage["cpu_s"]
     print(f"  wall {wall:.1f} s, {total / wall:.1f} devices/s")
-    print(f"  tool process: peak RSS {usage['peak_rss_mib']:.0f} MiB, ", end="")
+    print(f"  tool (CLI and its worker processes): peak RSS {usage['peak_rss_mib']:.0f} MiB, ", end="")
     print(f"CPU {cpu:.1f} s ({100 * cpu / wall:.0f} % of a core; {usage['sys_s']:.1f} s of it in the kernel)")
     print(f"  per device: median {median(seconds):.3f} s, p90 {percentile(seconds, 90):.3f} s, ", end="")
     print(f"max {max(seconds):.3f} s")

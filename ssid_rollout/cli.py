@@ -154,6 +154,13 @@ PUSH = [
     _opt("partial_site", False, bool, "--partial-site", help="allow pushing only part of a site"),
     _opt("approve_sites", None, Strs, "--approve-site", help="approve a special site (repeatable)"),
     _opt("resume", None, Path | None, "--resume", help="continue this run folder"),
+    _opt(
+        "processes",
+        None,
+        int | None,
+        "--processes",
+        help="worker processes (default: one per 400 devices, at most one per CPU)",
+    ),
 ]
 RUN = [_opt("run", None, Path | None, "--run", help="the run folder to roll back")]
 OUTPUT = [

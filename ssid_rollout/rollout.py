@@ -104,6 +104,7 @@ class Rollout:
             ("--max-fail-percent", o.max_fail_percent, 0, 100),
             ("--trial-seconds", o.trial_seconds, 60, 65_535),  # VRPv8 `commit trial` range
             ("--timeout", o.timeout, 1, 3_600),
+            ("--processes", o.processes, 1, 64),
         ):
             if value is not None and not low <= value <= high:
                 raise InputError(flag, f"{value} is not between {low} and {high}")
