@@ -10,9 +10,12 @@ on its group; the parent relays their progress and merges their reports.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +29,7 @@ from .progress import Progress
 
 #: Devices per worker process before a push is worth splitting (a worker costs ~1 s to start).
 HOSTS_PER_PROCESS = 400
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 #: How often the parent looks at its workers while it waits for their events.
 POLL_SECONDS = 0.5
 
@@ -128,7 +132,7 @@ def push_shards(
             processors=(),
         )
         read, write = os.pipe()
-        command = [sys.executable, "-m", "ssid_rollout.shards", str(write)]
+        command = [sys.executable, "-m", "ssid_rollout.shards", str(write), str(os.getpid())]
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(write,))
         os.close(write)
         mine = {s: v for s, v in status.items() if s in sites}
@@ -217,5 +221,15 @@ def _merge_plans(run: Any, parts: int) -> None:
     run.write_json("plan.json", merged)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive its parent: the parent holds the run's locks, and a lock whose
+    process is gone is taken over. Killed with it, a worker ends as a crashed run does (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 if __name__ == "__main__":
+    _die_with_parent(int(sys.argv[2]))
     _worker(Connection(int(sys.argv[1]), readable=False), pickle.load(sys.stdin.buffer))
