@@ -92,37 +92,31 @@ def run_options(work: Path, **overrides: Any) -> Any:
 
 
 @contextlib.contextmanager
-def trial_expires_after_verify(device: Any, max_seconds: float = 60) -> Iterator[threading.Event]:
+def trial_expires_after_verify(device: Any) -> Iterator[threading.Event]:
     """Make a VRPv8 `commit trial` run out between the tool's verification read and its confirming
     `commit`, as a trial shorter than the verification would (the lab refuses trials under 60 s).
 
-    Yields an Event that is set once a trial was cut short, so a test can tell it happened.
+    The first `display current-configuration` while a trial runs ends the trial once its text is
+    read: the next command finds it expired, however fast the tool sends it (a watcher thread
+    polling the journal lost that race once the tool got faster). Yields an Event that is set
+    once a trial was cut short, so a test can tell it happened.
     """
-    fired, stop = threading.Event(), threading.Event()
+    fired = threading.Event()
+    shown = device.running_text
 
-    def watch() -> None:
-        deadline = time.monotonic() + max_seconds
-        while not stop.is_set() and time.monotonic() < deadline:
-            with device.lock:
-                commands = device.commands()
-                trial = [i for i, c in enumerate(commands) if c.startswith("commit trial")]
-                if (
-                    device.trial is not None
-                    and trial
-                    and "display current-configuration" in commands[trial[-1] :]
-                ):
-                    device.trial.deadline = time.monotonic()
-                    fired.set()
-                    return
-            time.sleep(0.002)
+    def running_text() -> str:
+        text = shown()
+        with device.lock:
+            if device.trial is not None and not fired.is_set():
+                device.trial.deadline = time.monotonic()
+                fired.set()
+        return text
 
-    thread = threading.Thread(target=watch, name="trial-expiry", daemon=True)
-    thread.start()
+    device.running_text = running_text
     try:
         yield fired
     finally:
-        stop.set()
-        thread.join(5)
+        device.running_text = shown
 
 
 def engine_bug(reason: str) -> Any:
