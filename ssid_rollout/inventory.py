@@ -617,7 +617,10 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
             other = unique.setdefault((label, value), name)
             if other != name:
                 raise InputError(f"{hosts_file}: {name}.{label}", f"same as host {other}'s")
-    for site, roles in sites_of(devices).items():
+    # the site with the fewest hosts first: a typo in one host's site makes a site of one host
+    # (named at that host's field) and leaves a role missing at the site it meant
+    by_size = sorted(sites_of(devices).items(), key=lambda item: (sum(map(len, item[1].values())), item[0]))
+    for site, roles in by_size:
         missing = [role for role in STAGE_ORDER if not roles.get(role)]
         if missing:
             have = "; ".join(f"{role} {', '.join(hosts)}" for role, hosts in roles.items())
