@@ -153,7 +153,7 @@ def push_shards(
             except EOFError:
                 del pending[conn]
                 conn.close()
-                code = procs[index].wait(POLL_SECONDS * 10)
+                code = _reap(procs[index])
                 _lost(rollout, groups[index], f"ended without a result (exit code {code})", status, report)
                 continue
             if kind == "done":
@@ -171,9 +171,18 @@ def push_shards(
                 for relay in relays:
                     getattr(relay, kind)(*args)
     for proc in procs:
-        proc.wait(POLL_SECONDS * 10)
+        _reap(proc)
     _merge_plans(run, len(groups))
     report.sites = status
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> int:
+    """A worker's exit code once it has reported (or closed its pipe); one that lingers is killed."""
+    try:
+        return proc.wait(POLL_SECONDS * 20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(POLL_SECONDS * 20)
 
 
 def _worker(events: Connection, job: tuple[Any, ...]) -> None:
