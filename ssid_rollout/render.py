@@ -56,7 +56,11 @@ def render_device(
     owner = SHARED
     if device.role == "switch" and len(device.sites) == 1:
         owner = next(iter(device.sites))
-    sections = _sections(macros.shared(spec, radius_key), owner)
+    shared = macros.shared(spec, radius_key)
+    if radius_key and radius_key in shared:  # a key is not kept in a cache, even in memory
+        sections = sections_of(config_tree(shared), owner)
+    else:
+        sections = _sections(shared, owner)
     for part in PARTS:
         macro = getattr(macros, part, None)
         if macro is None:

@@ -63,3 +63,14 @@ def test_unsaved_ignores_headers_and_reads_the_touched_parts_of_another_saved_te
     assert plan(dev, running, saved=dated).unsaved == []
     assert plan(dev, running, saved=running.replace(was, saved_as)).unsaved
     assert plan(dev, running, saved=running.replace("sysname", "sysname OLD-")).unsaved == []
+
+
+def test_the_radius_key_never_goes_into_the_macro_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssid_rollout import render
+
+    cached: list[str] = []
+    parsed = render._parsed
+    monkeypatch.setattr(render, "_parsed", lambda text: cached.append(text) or parsed(text))
+    sections = render_device(BRAS, SPEC, KEY)
+    assert any(KEY in line for s in sections for line in s.lines)  # rendered, with its key
+    assert cached and not any(KEY in text for text in cached)  # but not through the cache
