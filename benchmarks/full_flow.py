@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from typing import Any
 from benchlib import (
     PLAYBOOK,
     LabProcess,
-    fake_env,
+    fleet,
     machine,
     median,
     percentile,
@@ -43,7 +42,6 @@ from benchlib import (
 from benchlib.timing import Timings, instrument
 
 from ssid_rollout.demo import LAB_PASSWORD, LAB_USER
-from ssid_rollout.lab.fleet import generate_fleet_inventory
 from ssid_rollout.platforms import PLATFORMS
 from ssid_rollout.rollout import Options, Rollout
 
@@ -323,9 +321,7 @@ def main() -> int:
     results: dict[str, Side] = {}
     with tempfile.TemporaryDirectory(prefix="bench-full-flow-") as tmp:
         work = Path(tmp)
-        inventory = generate_fleet_inventory(work / "inventory", sites_for(args.devices))
-        total = len(platforms(inventory))
-        os.environ.update(fake_env(inventory))
+        inventory, total = fleet(work, args.devices)
         print(
             f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency per "
             f"answer, {args.workers} workers per side; {machine()} (the lab runs on the same CPUs)"

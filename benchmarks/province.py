@@ -33,16 +33,13 @@ from typing import Any
 from benchlib import (
     PLAYBOOK,
     LabProcess,
-    fake_env,
+    fleet,
     machine,
     median,
     percentile,
-    platforms,
     revision,
     sites_for,
 )
-
-from ssid_rollout.lab.fleet import generate_fleet_inventory
 
 TARGET_WALL = 30.0
 TARGET_RSS_MIB = 500.0
@@ -239,9 +236,7 @@ def main() -> int:
         return child(args.child, args.workers, args.out, args.cprofile)
     with tempfile.TemporaryDirectory(prefix="bench-province-") as tmp:
         work = Path(tmp)
-        inventory = generate_fleet_inventory(work / "inventory", sites_for(args.devices))
-        total = len(platforms(inventory))
-        os.environ.update(fake_env(inventory))
+        inventory, total = fleet(work, args.devices)
         print(
             f"fleet: {total} devices ({sites_for(args.devices)} sites), {args.latency_ms:g} ms latency, ",
             end="",

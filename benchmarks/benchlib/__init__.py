@@ -44,6 +44,16 @@ def fake_env(inventory: Path) -> dict[str, str]:
     return demo_env({name: host for name, host in hosts.items() if "bras" in host.get("groups", [])})
 
 
+def fleet(work: Path, devices: int) -> tuple[Path, int]:
+    """A generated fleet of at least `devices` hosts in `work`, its fake secrets in os.environ:
+    (inventory folder, number of hosts)."""
+    from ssid_rollout.lab.fleet import generate_fleet_inventory
+
+    inventory = generate_fleet_inventory(work / "inventory", sites_for(devices))
+    os.environ.update(fake_env(inventory))
+    return inventory, len(platforms(inventory))
+
+
 def platforms(inventory: Path) -> dict[str, str]:
     hosts = yaml.safe_load((inventory / "hosts.yaml").read_text(encoding="utf-8")) or {}
     return {name: host["platform"] for name, host in hosts.items()}
