@@ -161,7 +161,8 @@ def push_shards(
                 conn.close()
                 sites, hosts, warnings = args
                 status.update(sites)
-                report.hosts.update(hosts)
+                # the parent's rows stand (a host locked by another run): a worker only saw it unchanged
+                report.hosts = {**hosts, **report.hosts}
                 report.warnings += warnings
             elif kind == "error":
                 del pending[conn]

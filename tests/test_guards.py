@@ -111,11 +111,12 @@ def test_push_outside_window_exits_3_and_writes_nothing(tmp_path, monkeypatch):
 
 
 @pytest.mark.lab
-def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch):
+@pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-worker-processes"])
+def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch, processes):
     with _served(tmp_path, monkeypatch) as (lab, inv):
         holder = Locks(tmp_path / "runs" / "locks", "CHG-OTHER")
         assert holder.acquire(["gz-bras-02"]) == {}
-        report = Rollout(inv, PLAYBOOK, _options(tmp_path)).push()
+        report = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=processes)).push()
         assert report.exit_code == 3
         assert report.hosts["gz-bras-02"]["reason"] == "locked by change CHG-OTHER"
         assert report.sites["GZ-PANYU-001"] == {
