@@ -143,7 +143,28 @@ def push_shards(
         proc.stdin.close()
         procs.append(proc)
         pending[Connection(read, writable=False)] = index
-    # bounded by the workers: each ends on its own (its device waits are bounded), or dies (EOF)
+    try:
+        _collect(rollout, groups, procs, pending, relays, status, report)
+    finally:
+        for proc in procs:
+            if pending:  # the parent stops early (Ctrl-C): its workers go before its locks do
+                proc.kill()
+            _reap(proc)
+    _merge_plans(run, len(groups))
+    report.sites = status
+
+
+def _collect(
+    rollout: Any,
+    groups: list[list[str]],
+    procs: list[subprocess.Popen[bytes]],
+    pending: dict[Connection, int],
+    relays: list[Progress],
+    status: dict[str, Any],
+    report: Any,
+) -> None:
+    """Read the workers' events until each has reported; bounded by the workers, which end on
+    their own (their device waits are bounded) or die (their pipe then reads EOF)."""
     while pending:
         for conn in wait(list(pending), timeout=POLL_SECONDS):
             assert isinstance(conn, Connection)
@@ -151,30 +172,21 @@ def push_shards(
             try:
                 kind, *args = conn.recv()
             except EOFError:
+                kind, args = "error", [f"ended without a result (exit code {_reap(procs[index])})"]
+            if kind in ("done", "error"):
                 del pending[conn]
                 conn.close()
-                code = _reap(procs[index])
-                _lost(rollout, groups[index], f"ended without a result (exit code {code})", status, report)
-                continue
             if kind == "done":
-                del pending[conn]
-                conn.close()
                 sites, hosts, warnings = args
                 status.update(sites)
                 # the parent's rows stand (a host locked by another run): a worker only saw it unchanged
                 report.hosts = {**hosts, **report.hosts}
                 report.warnings += warnings
             elif kind == "error":
-                del pending[conn]
-                conn.close()
-                _lost(rollout, groups[index], f"failed: {args[0]}", status, report)
+                _lost(rollout, groups[index], args[0], status, report)
             else:
                 for relay in relays:
                     getattr(relay, kind)(*args)
-    for proc in procs:
-        _reap(proc)
-    _merge_plans(run, len(groups))
-    report.sites = status
 
 
 def _reap(proc: subprocess.Popen[bytes]) -> int:
@@ -205,7 +217,7 @@ def _worker(events: Connection, job: tuple[Any, ...]) -> None:
             run.close()
         events.send(("done", report.sites, report.hosts, report.warnings))
     except BaseException as exc:  # noqa: BLE001 - the parent reports it; the worker only ends
-        events.send(("error", mask(f"{type(exc).__name__}: {exc}".splitlines()[0])))
+        events.send(("error", "failed: " + mask(f"{type(exc).__name__}: {exc}".splitlines()[0])))
 
 
 def _lost(rollout: Any, sites: list[str], what: str, status: dict[str, Any], report: Any) -> None:
