@@ -41,9 +41,25 @@ def _fail(exc: BaseException) -> None:
     raise typer.Exit(code)
 
 
+def _check_output(path: Path | None, flag: str) -> None:
+    """An output file must be writable before any device is contacted, not after the work."""
+    import os
+
+    if path is None:
+        return
+    folder = path.parent
+    if path.is_dir():
+        raise InputError(flag, f"{path} is a folder")
+    if not folder.is_dir():
+        raise InputError(flag, f"folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(flag, f"folder {folder} is not writable")
+
+
 def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, quiet: bool) -> None:
     """Run one API call and turn its report into output and an exit code."""
     try:
+        _check_output(report_file, "--report")
         with _progress(quiet or as_json):
             report = action()
     except RolloutError as exc:
@@ -91,7 +107,7 @@ def _rollout(kw: dict[str, Any]) -> Any:
     for path, name in ((inventory, "--inventory"), (playbook, "--playbook")):
         if not path.exists():
             raise InputError(name, f"{path} does not exist")
-    for key in ("hosts", "groups", "sites", "departments", "approve_sites"):
+    for key in ("hosts", "groups", "sites", "departments", "approve_sites", "accept_new_host_key"):
         if key in kw:
             kw[key] = tuple(kw[key] or ())
     return Rollout(inventory, playbook, Options(processors=tuple(_PROCESSORS), **kw))
@@ -132,6 +148,13 @@ SELECTION = [
     _opt("timeout", 60.0, float, "--timeout", help="seconds to wait for any device answer"),
     _opt(
         "shared_radius_key", False, bool, "--shared-radius-key", help="SSID_ROLLOUT_RADIUS_KEY for every BRAS"
+    ),
+    _opt(
+        "accept_new_host_key",
+        None,
+        Strs,
+        "--accept-new-host-key",
+        help="accept this host's changed SSH key, sysname or model (repeatable)",
     ),
 ]
 ROTATE = [_opt("rotate_key", False, bool, "--rotate-key", help="send the RADIUS key even if one is set")]
@@ -312,6 +335,7 @@ def kpi(
     from . import kpi as grading
 
     try:
+        _check_output(svg, "--svg")
         summary = grading.summarize(grading.load_measurements(file))
         if run:
             _add_kpi_to_run(run, inventory, playbook, summary)
@@ -332,13 +356,18 @@ def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) ->
     from .secrets import Masker
     from .spec import load_spec
 
-    if not (run / "report.json").exists():
-        raise InputError("--run", f"{run} has no report.json")
-    data = json.loads((run / "report.json").read_text(encoding="utf-8"))
+    path = run / "report.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        report = Report(**data)
+    except FileNotFoundError:
+        raise InputError("--run", f"{run} has no report.json") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(str(path), f"is not a report this tool wrote ({' '.join(str(exc).split())[:80]})") from None
+    if not isinstance(report.hosts, dict) or not isinstance(report.sites, dict):
+        raise InputError(str(path), "is not a report this tool wrote (hosts and sites must be mappings)")
     spec = load_spec(playbook)
-    write_artifacts(
-        RunFolder(run, Masker([]).mask), Report(**data), load_devices(inventory, spec), spec, kpi=summary
-    )
+    write_artifacts(RunFolder(run, Masker([]).mask), report, load_devices(inventory, spec), spec, kpi=summary)
 
 
 def main() -> None:

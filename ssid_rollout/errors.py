@@ -34,3 +34,18 @@ class DeviceError(RolloutError):
         self.host = host
         self.command = command
         self.answer = answer
+
+
+class ConnectError(DeviceError):
+    """No session: `kind` says why (refused, timeout, unreachable, auth, kex) for the check's report."""
+
+    def __init__(self, host: str, kind: str, answer: str) -> None:
+        super().__init__(host, "(login)", answer)
+        self.kind = kind
+
+
+class IdentityError(DeviceError):
+    """The device answering is not the one the inventory means (host key, sysname or model)."""
+
+    def __init__(self, host: str, answer: str) -> None:
+        super().__init__(host, "(identity)", answer)

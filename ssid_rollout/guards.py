@@ -1,21 +1,13 @@
-"""Guards that refuse a run before it touches anything: maintenance window and device locks.
+"""The maintenance-window guard: a run outside the window is refused before it touches anything.
 
-A refusal is exit 3 (GuardError). Locks are files created with O_EXCL, one per device,
-holding the owner's pid and change id, so a second run names who holds a device and a
-lock left by a dead process is recognised as stale before it is taken over.
+A refusal is exit 3 (GuardError); `--force --reason` runs anyway and the reason is recorded.
+Device locks, the other guard, are per-machine state (state.py).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import socket
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, time
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import GuardError, InputError
@@ -60,66 +52,3 @@ def check_window(
         f"outside the maintenance window {window} ({zone.key}; now {local:%H:%M}); "
         'use --force --reason "..." to override'
     )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@dataclass
-class Locks:
-    """Per-device lock files under one folder shared by every run of a runs-dir."""
-
-    folder: Path
-    change_id: str
-    held: list[Path] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)  # "host: change X, pid N (dead)"
-
-    def acquire(self, hosts: Iterable[str]) -> dict[str, str]:
-        """Take every free device; returns {host: holder change id} for devices another live run holds."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        refused: dict[str, str] = {}
-        record = json.dumps(
-            {"pid": os.getpid(), "change_id": self.change_id, "machine": socket.gethostname()}
-        )
-        for host in hosts:
-            path = self.folder / f"{host}.lock"
-            for _ in range(2):
-                try:
-                    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-                except FileExistsError:
-                    holder = _read(path)
-                    if holder.get("machine") == socket.gethostname() and not _alive(
-                        int(holder.get("pid", 0))
-                    ):
-                        self.stale.append(
-                            f"{host}: change {holder.get('change_id')}, pid {holder.get('pid')} (dead)"
-                        )
-                        path.unlink(missing_ok=True)
-                        continue
-                    refused[host] = str(holder.get("change_id", "unknown"))
-                    break
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(record)
-                self.held.append(path)
-                break
-        return refused
-
-    def release(self) -> None:
-        for path in self.held:
-            path.unlink(missing_ok=True)
-        self.held.clear()
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}

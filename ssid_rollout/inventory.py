@@ -34,6 +34,7 @@ from ssid_rollout.spec import (
     Port,
     ServiceSpec,
     StrictModel,
+    cli_text,
     description_text,
     field_path,
     first_error,
@@ -108,6 +109,11 @@ def _subinterface(value: str) -> str:
     return value
 
 
+def _sysname(value: str) -> str:
+    """The device's own name (`sysname`), compared with what its prompt shows."""
+    return cli_text(value, max_bytes=246)
+
+
 def _window(value: str) -> str:
     match = _WINDOW.fullmatch(value)
     if not match:
@@ -170,6 +176,7 @@ class _Settings(StrictModel):
 class _Common(StrictModel):
     model: Name
     department: Name
+    sysname: Annotated[str, AfterValidator(_sysname)] | None = None
     service: dict[str, Any] | None = None
     lab_faults: dict[str, Any] | None = None  # read by the lab simulator only
 
@@ -298,6 +305,9 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
         raise InputError(f"{hosts_file}: (document)", "lists no hosts")
     raw_groups = _entries(groups_file, groups_data)
     settings = _settings(defaults_file, defaults_data)
+    for name, group in raw_groups.items():
+        _refuse_address(f"{groups_file}: {name}.", group)
+    _refuse_address(f"{defaults_file}: ", _DefaultsEntry.model_validate(defaults_data))
     _check_group_references(hosts_file, raw_hosts, groups_file, raw_groups)
     inventory = nornir_inventory(hosts_data, groups_data, defaults_data)
 
@@ -370,7 +380,7 @@ def _read_yaml(path: Path, *, required: bool) -> dict[Any, Any]:
 
     if not required and not path.exists():
         return {}
-    data = parse_yaml(path, ruamel.yaml.YAML(typ="safe").load)
+    data = parse_yaml(path, ruamel.yaml.YAML(typ="safe").load, ruamel.yaml.YAML(typ="safe").compose)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -427,6 +437,18 @@ def _settings(path: Path, raw: Mapping[str, Any]) -> _Settings:
     except ValidationError as exc:
         where, message = first_error(exc)
         raise InputError(f"{path}: data.{where}", message) from None
+
+
+def _refuse_address(where: str, entry: _DefaultsEntry) -> None:
+    """A group or the defaults must not say where a device is: one line there would silently send
+    every member's session to one address. Nornir allows it; a plain `port` stays allowed."""
+    for plugin, options in (entry.connection_options or {}).items():
+        for key in ("hostname", "port"):
+            if getattr(options, key) is not None:
+                raise InputError(
+                    f"{where}connection_options.{plugin}.{key}",
+                    "a device's address belongs in its own host entry, not in a group or the defaults",
+                )
 
 
 def _check_group_references(
@@ -511,7 +533,8 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
         raise check.fail(*first_error(exc, missing=f"missing: every {role} needs it")) from None
     sites = {site: _attachment(site, part) for site, part in _parts(data).items()}
     _check_attachments(check, many, sites, vlan)
-    hostname, platform = host.hostname, host.platform
+    hostname, port = _address(host, check.origin)
+    platform = host.platform
     if hostname is None or platform is None:
         missing = "hostname" if hostname is None else "platform"
         raise InputError(check.origin.at(missing), f"missing: every {role} needs it")
@@ -522,12 +545,27 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
         model=data.model,
         department=data.department,
         hostname=hostname,
-        port=host.port or DEFAULT_SSH_PORT,
+        port=port,
         sites=sites,
         bras_id=getattr(data, "bras_id", None),
         nas_ip=getattr(data, "nas_ip", None),
         groups=tuple(group.name for group in host.extended_groups()),
+        sysname=data.sysname,
     )
+
+
+def _address(host: Host, origin: _Origin) -> tuple[str | None, int]:
+    """Where the host's sessions go: its hostname and port, or what its own connection options say
+    instead (every plugin the same address: two would mean two devices)."""
+    default = (host.hostname, host.port or DEFAULT_SSH_PORT)
+    given = {
+        (options.hostname or default[0], options.port or default[1])
+        for options in host.connection_options.values()
+        if options.hostname is not None or options.port is not None
+    }
+    if len(given) > 1:
+        raise InputError(origin.at("connection_options"), "two plugins give two different addresses")
+    return next(iter(given), default)
 
 
 def _parts(data: _Common) -> Mapping[str, Any]:
@@ -608,7 +646,7 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
     unique: dict[tuple[str, object], str] = {}
     for name, device in devices.items():
         for label, value in (
-            ("hostname", (device.hostname, device.port)),
+            ("hostname", (_normal_address(device.hostname), device.port)),
             ("data.bras_id", device.bras_id),
             ("data.nas_ip", device.nas_ip),
         ):
@@ -616,7 +654,8 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
                 continue
             other = unique.setdefault((label, value), name)
             if other != name:
-                raise InputError(f"{hosts_file}: {name}.{label}", f"same as host {other}'s")
+                what = "same address and port as" if label == "hostname" else "same as"
+                raise InputError(f"{hosts_file}: {name}.{label}", f"{what} host {other}'s")
     # the site with the fewest hosts first: a typo in one host's site makes a site of one host
     # (named at that host's field) and leaves a role missing at the site it meant
     by_size = sorted(sites_of(devices).items(), key=lambda item: (sum(map(len, item[1].values())), item[0]))
@@ -627,6 +666,14 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
             raise InputError(
                 site_fields[site], f"site {site} has no {' and no '.join(missing)} serving it (has {have})"
             )
+
+
+def _normal_address(hostname: str) -> str:
+    """One spelling per address (`2001:DB8::1` is `2001:db8::1`; DNS names ignore case)."""
+    try:
+        return str(ipaddress.ip_address(hostname))
+    except ValueError:
+        return hostname.lower().rstrip(".")
 
 
 def sites_of(devices: Mapping[str, Device]) -> dict[str, dict[Role, list[str]]]:

@@ -51,6 +51,7 @@ class Device:
     bras_id: str | None = None
     nas_ip: str | None = None
     groups: tuple[str, ...] = ()
+    sysname: str | None = None  # when given, the device's own name must match it
 
 
 @dataclass(frozen=True)

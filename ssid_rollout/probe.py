@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from .model import Device
+from .errors import ConnectError, IdentityError
 
 
 def tcp_probe(host: str, port: int, timeout: float) -> str | None:
@@ -66,20 +66,13 @@ def no_common_kex(host: str, port: int, client: tuple[str, ...]) -> str:
     )
 
 
-def failure_reason(device: Device, exc: BaseException | None, timeout: float) -> str:
-    """One line naming why a host failed; connection failures are probed again for the exact cause."""
+def failure_reason(exc: BaseException | None) -> str:
+    """One line naming why a host failed (a login failure is already typed and probed: session.py)."""
     if exc is None:
         return "unknown failure"
-    name = type(exc).__name__
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-    if "TCP connection" in text:
-        return tcp_probe(device.hostname, device.port, min(5.0, timeout)) or f"timeout: {text}"
-    if "Incompatible ssh peer" in text:
-        import paramiko
-
-        return no_common_kex(device.hostname, device.port, paramiko.Transport._preferred_kex)
-    if "Authentication" in name:
-        return "authentication refused"
-    if "Timeout" in name or "timed out" in text:
-        return f"timeout: {text}"
-    return text
+    if isinstance(exc, ConnectError):
+        return exc.answer
+    if isinstance(exc, IdentityError):
+        return f"wrong device: {exc.answer}"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

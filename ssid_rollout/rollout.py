@@ -14,42 +14,9 @@ from typing import Any
 
 from .errors import InputError
 from .model import STAGE_ORDER, Device, Section
+from .options import Options, check_options
 from .probe import failure_reason
-
-ON_FAILURE = ("rollback-site", "keep")
-
-
-@dataclass
-class Options:
-    """Everything the CLI can set; the same names as its options."""
-
-    hosts: Sequence[str] = ()
-    groups: Sequence[str] = ()
-    sites: Sequence[str] = ()
-    departments: Sequence[str] = ()
-    workers: int = 20
-    shared_radius_key: bool = False
-    rotate_key: bool = False
-    runs_dir: Path | None = None
-    change_id: str | None = None
-    on_failure: str = "rollback-site"
-    wave_size: int | None = None
-    canary: int | None = None
-    max_fail_percent: float = 20.0
-    trial_seconds: int = 300
-    allow_unsaved: bool = False
-    partial_site: bool = False
-    approve_sites: Sequence[str] = ()
-    timeout: float = 60.0
-    window: str | None = None  # HH:MM-HH:MM; else the inventory's data.window
-    timezone: str | None = None
-    force: bool = False
-    reason: str | None = None
-    resume: Path | None = None  # continue a run folder (push --resume DIR)
-    confirm: Callable[[str], bool] | None = None  # asked after the canary wave; None = go on
-    processes: int | None = None  # worker processes for a push; None = by fleet size and CPUs
-    processors: Sequence[Any] = ()  # Nornir processors, e.g. ssid_rollout.progress.Progress
-
+from .runfolder import Journal
 
 @dataclass
 class Report:
@@ -95,19 +62,7 @@ class Rollout:
         self.inventory, self.playbook = Path(inventory), Path(playbook)
         self.options = options or Options()
         o = self.options
-        if o.on_failure not in ON_FAILURE:
-            raise InputError("--on-failure", f"{o.on_failure!r} is not one of {', '.join(ON_FAILURE)}")
-        for flag, value, low, high in (
-            ("--workers", o.workers, 1, 500),
-            ("--wave-size", o.wave_size, 1, 100_000),
-            ("--canary", o.canary, 1, 100_000),
-            ("--max-fail-percent", o.max_fail_percent, 0, 100),
-            ("--trial-seconds", o.trial_seconds, 60, 65_535),  # VRPv8 `commit trial` range
-            ("--timeout", o.timeout, 1, 3_600),
-            ("--processes", o.processes, 1, 64),
-        ):
-            if value is not None and not low <= value <= high:
-                raise InputError(flag, f"{value} is not between {low} and {high}")
+        check_options(o)
         self.spec = load_spec(Path(playbook))
         loaded = load_inventory(self.inventory, self.spec)
         self.all_devices, self.specs = loaded.devices, loaded.specs
@@ -152,21 +107,23 @@ class Rollout:
 
     def _nornir(self, run: Any = None, hosts: Sequence[str] | None = None) -> Any:
         from nornir.core.filter import F
-        from nornir.core.inventory import ConnectionOptions
 
         from .inventory import make_nornir
-        from .tasks import CONNECTION
+        from .tasks import CONNECTION, connection_options
 
         nr = make_nornir(self._inventory, self.options.workers).with_processors(list(self.options.processors))
         nr = nr.filter(F(name__any=list(hosts if hosts is not None else self.devices)))
         nr.inventory.defaults.username = self.credentials.username
         nr.inventory.defaults.password = self.credentials.password
         for name, host in nr.inventory.hosts.items():
-            extras: dict[str, Any] = {"host": name, "timeout": self.options.timeout}
+            extras: dict[str, Any] = {
+                "timeout": self.options.timeout,
+                "accept_new_host_key": name in self.options.accept_new_host_key,
+            }
             if run:
                 extras["session_log"] = run.session_log(name)
                 extras["on_write"] = run.on_write
-            host.connection_options[CONNECTION] = ConnectionOptions(extras=extras)
+            host.connection_options[CONNECTION] = connection_options(self.devices[name], **extras)
         return nr
 
     def _context(self, run: Any = None) -> Any:
@@ -198,22 +155,21 @@ class Rollout:
         d = self.devices[name]
         return {"role": d.role, "sites": list(d.sites), "department": d.department, **fields}
 
-    def _run_folder(self) -> Any:
+    def _run_folder(self) -> tuple[Any, list[str]]:
+        """The run's folder (new, or the one `--resume` continues) and what reading it warned of."""
         from .runfolder import RunFolder, runs_dir
 
         o = self.options
         if not o.change_id:
             raise InputError("--change-id", "push and rollback need a change id")
         if o.resume:
-            if not (Path(o.resume) / "journal.jsonl").exists():
-                raise InputError("--resume", f"{o.resume} is not a run folder (no journal.jsonl)")
-            return RunFolder(Path(o.resume), self.masker.mask)
-        return RunFolder.create(runs_dir(o.runs_dir), o.change_id, self.masker.mask)
+            return RunFolder.resume(Path(o.resume), self.masker.mask)
+        return RunFolder.create(runs_dir(o.runs_dir), o.change_id, self.masker.mask), []
 
     def _guards(self) -> tuple[str | None, Any]:
         """Window first (nothing written when refused), then the device locks of this run."""
-        from .guards import Locks, check_window
-        from .runfolder import runs_dir
+        from .guards import check_window
+        from .state import Locks
 
         o = self.options
         override = check_window(
@@ -222,7 +178,7 @@ class Rollout:
             force=o.force,
             reason=o.reason,
         )
-        return override, Locks(runs_dir(o.runs_dir) / "locks", o.change_id or "")
+        return override, Locks(o.change_id or "")
 
     def _lock(self, locks: Any, run: Any, report: Report, status: dict[str, Any]) -> None:
         """Refuse the sites of devices another live run holds; report stale locks taken over."""
@@ -235,7 +191,7 @@ class Rollout:
             held = [f"{h} (change {refused[h]})" for h in sorted(refused) if site in self.devices[h].sites]
             if held:
                 status[site] = {"status": "refused", "reason": "locked by another run: " + ", ".join(held)}
-        run.journal("locks", held=[p.stem for p in locks.held], refused=refused, stale=locks.stale)
+        run.journal("locks", held=list(locks.held), refused=refused, stale=locks.stale)
 
     # -- check -----------------------------------------------------------------------------------
     def check(self) -> Report:
@@ -252,11 +208,7 @@ class Rollout:
         for name, multi in results.items():
             ok = not multi.failed
             value = _value(multi)
-            reason = (
-                value
-                if value is not None
-                else failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
-            )
+            reason = value if value is not None else failure_reason(multi[0].exception)
             report.hosts[name] = self._host_row(name, status="ok" if ok else "unreachable", reason=reason)
         report.exit_code = 0 if all(h["status"] == "ok" for h in report.hosts.values()) else 1
         return report.masked(self.masker.mask)
@@ -269,7 +221,7 @@ class Rollout:
         sites = list(self.options.sites) or None
         results = nr.run(task=read_device, ctx=ctx, sites=sites, name="read")
         return {
-            n: failure_reason(self.devices[n], m[0].exception, self.options.timeout)
+            n: failure_reason(m[0].exception)
             for n, m in results.items()
             if m.failed
         }
@@ -309,8 +261,8 @@ class Rollout:
         """Apply the plan site by site and stage by stage, verifying and saving each device."""
         self._check_partial_sites()
         override, locks = self._guards()
-        run = self._run_folder()
-        report = Report("push", run_dir=str(run.path), change_id=self.options.change_id)
+        run, warnings = self._run_folder()
+        report = Report("push", run_dir=str(run.path), change_id=self.options.change_id, warnings=warnings)
         run.journal(
             "start",
             command="push",
@@ -323,8 +275,7 @@ class Rollout:
             run.journal("guard-override", text=override)
         status: dict[str, Any] = {}
         self._lock(locks, run, report, status)
-        held = {p.stem for p in locks.held}
-        free = [n for n in self.devices if n in held]
+        free = [n for n in self.devices if n in locks.held]
         groups = self._shards()
         try:
             if len(groups) > 1:
@@ -438,7 +389,7 @@ class Rollout:
             for name, multi in results.items():
                 out = _value(multi)
                 if out is None:
-                    reason = failure_reason(self.devices[name], multi[0].exception, self.options.timeout)
+                    reason = failure_reason(multi[0].exception)
                     report.hosts[name] = self._host_row(name, status="failed", reason=reason)
                     failed = {site: reason for site in live if site in self.devices[name].sites}
                 else:
@@ -493,7 +444,7 @@ class Rollout:
         out = _value(results[name])
         if out is None:
             remaining = [x for sec in ctx.applied.get(name, []) for x in (*sec.path, *sec.lines)]
-            reason = failure_reason(self.devices[name], results[name][0].exception, self.options.timeout)
+            reason = failure_reason(results[name][0].exception)
             report.hosts[name] = self._host_row(
                 name,
                 status="manual-action-needed",
@@ -504,6 +455,8 @@ class Rollout:
         row = _outcome_row(out)
         if not out.remaining:
             row["status"] = "rolled-back" if not ctx.applied.get(name) else "changed"
+            if out.saved is False:  # the saved configuration still has the change: it comes back on reboot
+                row["status"] = "rolled-back-not-saved"
         report.hosts[name] = self._host_row(name, **row)
 
     # -- verify ----------------------------------------------------------------------------------
@@ -525,7 +478,7 @@ class Rollout:
                 report.hosts[name] = self._host_row(
                     name,
                     status="unreachable",
-                    reason=failure_reason(self.devices[name], multi[0].exception, self.options.timeout),
+                    reason=failure_reason(multi[0].exception),
                 )
                 continue
             bad = [f for f in facts if not f.ok]
@@ -542,13 +495,15 @@ class Rollout:
         from .tasks import DeviceState
 
         source = Path(source)
-        if not (source / "journal.jsonl").exists():
+        if source.is_symlink() or not (source / "journal.jsonl").is_file():
             raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
         previous = RunFolder(source, self.masker.mask)
-        touched = _touched_sections(previous.events())
+        journal = previous.read_journal()
+        touched = touched_sections(journal)
         override, locks = self._guards()
-        run = self._run_folder()
+        run, _ = self._run_folder()
         report = Report("rollback", run_dir=str(run.path), change_id=self.options.change_id)
+        report.warnings += journal.warnings
         run.journal("start", command="rollback", source=str(source))
         if override:
             report.warnings.append(override)
@@ -561,8 +516,7 @@ class Rollout:
         nr = self._nornir(run, hosts)
         try:
             for name in hosts:
-                backup = source / "backups" / f"{name}.cfg"
-                running = backup.read_text(encoding="utf-8") if backup.exists() else ""
+                running = previous.backup(name) or ""
                 ctx.states[name] = DeviceState("", running, running, _empty_plan(self.devices[name]))
                 ctx.applied[name] = touched[name]
                 self._compensate_host(nr, ctx, name, list(self.devices[name].sites), report, "rollback")
@@ -597,24 +551,37 @@ def _mask_all(value: Any, mask: Callable[[str], str]) -> Any:
     return value
 
 
-def _touched_sections(events: list[dict[str, Any]]) -> dict[str, list[Section]]:
+def touched_sections(journal: Journal) -> dict[str, list[Section]]:
     """The sections a run may have left on each host, from its journal.
 
     `applied` is written before a section is sent; `discarded` (a VRPv8 candidate cleared or a
-    trial aborted) drops what that host staged since its last confirmed commit.
+    trial aborted) drops what that host staged since its last confirmed commit. An event without
+    the fields rollback needs means the journal was damaged: refused, naming the line.
     """
     out: dict[str, list[Section]] = {}
     staged: dict[str, int] = {}
-    for e in events:
-        host = e.get("host", "")
-        if e.get("event") == "applied":
-            out.setdefault(host, []).append(Section(tuple(e["path"]), tuple(e["lines"]), e["owner"]))
-        elif e.get("event") == "discarded":
+    for number, e in journal.events:
+        kind = e["event"]
+        if kind not in ("applied", "discarded", "committed"):
+            continue
+        host = e.get("host")
+        if not isinstance(host, str):
+            raise InputError(journal.where(number), f"a {kind!r} event without its host")
+        if kind == "applied":
+            path, lines, owner = e.get("path"), e.get("lines"), e.get("owner")
+            if not (_strings(path) and _strings(lines) and isinstance(owner, str)):
+                raise InputError(journal.where(number), "an 'applied' event without path, lines and owner")
+            out.setdefault(host, []).append(Section(tuple(path), tuple(lines), owner))
+        elif kind == "discarded":
             out[host] = out.get(host, [])[: staged.get(host, 0)]
-        elif e.get("event") == "committed":
+        else:
             staged[host] = len(out.get(host, []))
     # a resumed run journals a section again when it re-sends it: undo it once
     return {h: list(dict.fromkeys(sections)) for h, sections in out.items() if sections}
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
 
 
 def _empty_plan(device: Device) -> Any:
@@ -675,6 +642,7 @@ def _exit_code(report: Report) -> int:
         return 3
     bad_sites = any(v["status"] != "done" for v in report.sites.values())
     bad_hosts = any(
-        h.get("status") in ("failed", "applied-not-saved", "unreachable") for h in report.hosts.values()
+        h.get("status") in ("failed", "applied-not-saved", "rolled-back-not-saved", "unreachable")
+        for h in report.hosts.values()
     )
     return 1 if bad_sites or bad_hosts else 0

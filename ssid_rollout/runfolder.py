@@ -1,29 +1,141 @@
-"""The run folder: the one place a push or rollback leaves its artifacts, all masked.
+"""The run folder: the one place a push or rollback leaves its artifacts.
 
-Every byte the tool writes goes through `RunFolder`, so masking happens where output
-leaves the process (DESIGN.md, Secrets). The journal is append-only and flushed to disk
-before each batch of commands is sent, so a killed run can still be rolled back.
+Every byte the tool writes for people goes through `RunFolder`, masked (DESIGN.md, Secrets).
+Backups are the exception: rollback types them back, so they are kept as the device showed
+them, readable by the owner only. Files are created mode 0600 in folders of mode 0700 and never
+through a symlink. The journal is append-only and synced before the commands it announces are
+sent, so a killed run can still be rolled back; reading it survives a line torn by a crash.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .session import MaskedLog
+from .errors import InputError
 
 RUNS_DIR_ENV = "SSID_ROLLOUT_RUNS_DIR"
+JOURNAL = "journal.jsonl"
+_FILE_MODE, _DIR_MODE = 0o600, 0o700
+#: A journal larger than this is not one this tool wrote (a province run writes a few MB).
+JOURNAL_MAX_BYTES = 512 * 1024 * 1024
 
 
 def runs_dir(option: Path | None) -> Path:
     """`--runs-dir`, else SSID_ROLLOUT_RUNS_DIR, else ./runs (interface contract)."""
     return option or Path(os.environ.get(RUNS_DIR_ENV) or "runs")
+
+
+def make_dirs(path: Path) -> None:
+    """Create `path` and its missing parents (mode 0700); an existing symlink on the way is refused."""
+    missing: list[Path] = []
+    here = path
+    while not here.exists() and not here.is_symlink():
+        missing.append(here)
+        here = here.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=_DIR_MODE)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise InputError(str(folder), f"cannot be created ({exc.strerror})") from None
+    if path.is_symlink() or not path.is_dir():
+        raise InputError(str(path), "is not a folder (a symlink or a file is in the way)")
+
+
+def open_private(path: Path, *, append: bool = False) -> int:
+    """A descriptor for writing `path`: mode 0600, never through a symlink, never a hard link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_APPEND if append else 0)
+    try:
+        fd = os.open(path, flags, _FILE_MODE)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be written safely ({exc.strerror})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise InputError(str(path), "is not a plain file of its own (a link to another file?)")
+    return fd
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Replace `path` whole: written beside it, then renamed over it (a symlink there is replaced,
+    its target untouched)."""
+    make_dirs(path.parent)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
+    fd = open_private(temp)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
+    return path
+
+
+@dataclass
+class Journal:
+    """A journal as read back: its events with their line numbers, and what was skipped."""
+
+    path: Path
+    events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    torn_at: int | None = None  # byte offset of a torn last line
+
+    def where(self, line: int) -> str:
+        return f"{self.path}: line {line}"
+
+
+def read_journal(path: Path) -> Journal:
+    """Every event of a journal. A last line without its newline was torn by a crash: skipped with a
+    warning. Any other line that is not an event means the journal is damaged: InputError naming it."""
+    journal = Journal(path)
+    try:
+        size = path.stat().st_size
+        if size > JOURNAL_MAX_BYTES:
+            raise InputError(str(path), f"is {size} bytes, more than a journal can be")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return journal
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
+    offset = 0
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        last = number == len(lines)
+        if last and not raw:
+            break
+        event = _event(raw)
+        if event is None:
+            if last:  # no newline after it: the write was cut
+                journal.torn_at = offset
+                journal.warnings.append(f"{journal.where(number)}: torn last line skipped (a crash cut it)")
+                break
+            raise InputError(journal.where(number), "the journal is damaged here: not an event")
+        journal.events.append((number, event))
+        offset += len(raw) + 1
+    return journal
+
+
+def _event(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("event"), str):
+        return None
+    return value
 
 
 class RunFolder:
@@ -39,26 +151,48 @@ class RunFolder:
 
     @classmethod
     def create(cls, base: Path, change_id: str, mask: Callable[[str], str]) -> RunFolder:
+        """A new folder for a validated change id, inside `base` (mode 0700)."""
+        make_dirs(base)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         path = base / f"{stamp}-{change_id}"
         for n in range(1, 100):
             try:
-                path.mkdir(parents=True)
+                path.mkdir(mode=_DIR_MODE)
                 break
             except FileExistsError:
                 path = base / f"{stamp}-{change_id}.{n}"
+        if path.resolve().parent != base.resolve():
+            raise InputError("--change-id", "the run folder would not be inside --runs-dir")
         return cls(path, mask)
 
-    def write(self, name: str, text: str) -> Path:
-        target = self.path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.mask(text), encoding="utf-8")
-        return target
+    @classmethod
+    def resume(cls, path: Path, mask: Callable[[str], str]) -> tuple[RunFolder, list[str]]:
+        """An existing run folder to continue; a torn last journal line is cut off first, so the
+        events appended now are not glued to it."""
+        if path.is_symlink() or not (path / JOURNAL).is_file() or (path / JOURNAL).is_symlink():
+            raise InputError("--resume", f"{path} is not a run folder (no journal.jsonl)")
+        journal = read_journal(path / JOURNAL)
+        if journal.torn_at is not None:
+            os.truncate(path / JOURNAL, journal.torn_at)
+        return cls(path, mask), journal.warnings
 
-    def write_new(self, name: str, text: str) -> Path:
-        """Write unless it exists: a resumed run keeps the backups taken before its first change."""
-        target = self.path / name
-        return target if target.exists() else self.write(name, text)
+    def write(self, name: str, text: str) -> Path:
+        """A file for people: masked."""
+        return write_private(self.path / name, self.mask(text).encode("utf-8"))
+
+    def write_backup(self, host: str, text: str) -> Path:
+        """A device's configuration before the change, unmasked: rollback types it back. A resumed
+        run keeps the backup taken before its first change."""
+        target = self.path / "backups" / f"{host}.cfg"
+        if target.exists() or target.is_symlink():
+            return target
+        return write_private(target, text.encode("utf-8"))
+
+    def backup(self, host: str) -> str | None:
+        target = self.path / "backups" / f"{host}.cfg"
+        if target.is_symlink() or not target.is_file():
+            return None
+        return target.read_text(encoding="utf-8", errors="replace")
 
     def write_json(self, name: str, data: Any) -> Path:
         return self.write(name, json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -90,8 +224,7 @@ class RunFolder:
         line = (self.mask(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode()
         with self._lock:
             if self._journal_fd is None:
-                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                self._journal_fd = os.open(self.path / "journal.jsonl", flags, 0o600)
+                self._journal_fd = open_private(self.path / JOURNAL, append=True)
             os.write(self._journal_fd, line)
             self._written += 1
             return self._written
@@ -109,17 +242,41 @@ class RunFolder:
         self.note("send", host=host, lines=list(lines))
 
     def session_log(self, host: str) -> MaskedLog:
-        (self.path / "sessions").mkdir(exist_ok=True)
-        return MaskedLog(str(self.path / "sessions" / f"{host}.log"), self.mask)
+        make_dirs(self.path / "sessions")
+        return MaskedLog(self.path / "sessions" / f"{host}.log", self.mask)
+
+    def read_journal(self) -> Journal:
+        return read_journal(self.path / JOURNAL)
 
     def events(self) -> list[dict[str, Any]]:
-        path = self.path / "journal.jsonl"
-        if not path.exists():
-            return []
-        out = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                break  # a line cut by a crash ends the journal
-        return out
+        return [event for _, event in self.read_journal().events]
+
+
+class MaskedLog(io.BufferedIOBase):
+    """A Netmiko session log that masks whole lines before they reach the file (mode 0600)."""
+
+    def __init__(self, path: Path, mask: Callable[[str], str]) -> None:
+        fd = open_private(path, append=True)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._mask = mask
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:  # type: ignore[override]
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else str(data)
+        self._pending += text
+        head, sep, self._pending = self._pending.rpartition("\n")
+        if sep:
+            self._file.write(self._mask(head + sep))
+        return len(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.write(self._mask(self._pending))
+            self._file.close()
+        super().close()

@@ -18,16 +18,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+import paramiko
 from netmiko.exceptions import ReadTimeout
 from netmiko.huawei.huawei import HuaweiSSH, HuaweiVrpv8SSH
 
-from .errors import DeviceError
+from .errors import ConnectError, DeviceError, IdentityError
 from .model import Section
 from .platforms import ANY_QUESTION_RE, ERROR_RE, SAVE_SUCCESS_RE, Platform, prompt_re, question_for, view_of
 
 #: Login ends at a prompt alone on its line, so a `]` or `>` in a banner does not end it early.
 _LOGIN_RE = r"(?:Change now|Please choose|(?:^|\n)(?:<[^<>\r\n]+>|\[[^\[\]\r\n]+\])[ \t]*$)"
+#: Nothing but printable text reaches a device: a newline or escape inside a line would run as input.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MAX_EXTRA_QUITS = 4
+#: Paging off for this session only (huawei-vrp-cli.md section 1: `temporary`, not `temporary-mode`).
+PAGING_OFF = "screen-length 0 temporary"
 _IDLE_CHECK = 2.0  # seconds between paramiko's idle checks of a session
 
 
@@ -51,13 +56,22 @@ class _FastLogin:
     def _try_session_preparation(self, force_data: bool = True) -> None:
         super()._try_session_preparation(force_data=False)  # type: ignore[misc]
 
+    def __init__(self, *args: Any, host_key_policy: paramiko.MissingHostKeyPolicy, **kwargs: Any) -> None:
+        self._host_key_policy = host_key_policy  # read by _build_ssh_client, during super().__init__
+        super().__init__(*args, **kwargs)
+
+    def _build_ssh_client(self) -> paramiko.SSHClient:
+        """A client that knows no host key itself, so our policy judges every key, before the login."""
+        client = paramiko.SSHClient()
+        client.set_missing_host_key_policy(self._host_key_policy)
+        return client
+
     def session_preparation(self) -> None:
+        """The base prompt from the login's last line; paging goes off with the session's first write."""
         conn: Any = self
         conn.ansi_escape_codes = True
         prompt = conn.strip_ansi_escape_codes(self._login_text).strip().splitlines()[-1].strip()
         conn.base_prompt = re.sub(r"^HRP_.", "", prompt)[1:-1].lstrip("~*")
-        conn.write_channel("screen-length 0 temporary" + conn.RETURN)
-        conn.read_until_pattern(pattern=prompt_re(conn.base_prompt).pattern + r"[ \t]*$", re_flags=re.M)
 
     def cleanup(self, command: str = "quit") -> None:
         """Closing the channel ends the VTY session; skip Netmiko's 2 s config-mode probe."""
@@ -74,35 +88,6 @@ class FastHuaweiVrpv8SSH(_FastLogin, HuaweiVrpv8SSH):
 DRIVERS: dict[str, type] = {"huawei": FastHuaweiSSH, "huawei_vrpv8": FastHuaweiVrpv8SSH}
 
 
-class MaskedLog(io.BufferedIOBase):
-    """A Netmiko session log that masks whole lines before they reach the file."""
-
-    def __init__(self, path: str, mask: Callable[[str], str]) -> None:
-        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
-        self._mask = mask
-        self._pending = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:  # type: ignore[override]
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else str(data)
-        self._pending += text
-        head, sep, self._pending = self._pending.rpartition("\n")
-        if sep:
-            self._file.write(self._mask(head + sep))
-        return len(data)
-
-    def flush(self) -> None:
-        self._file.flush()
-
-    def close(self) -> None:
-        if not self._file.closed:
-            self._file.write(self._mask(self._pending))
-            self._file.close()
-        super().close()
-
-
 @dataclass(frozen=True)
 class Reply:
     """What the device printed for one command, and the view it ran in."""
@@ -114,6 +99,9 @@ class Reply:
 
 class Session:
     """One device's CLI: pipelined writes, prompt-driven reads, declared answers to questions."""
+
+    #: `display version` as the device printed it at login (read with the paging command)
+    version = ""
 
     def __init__(
         self,
@@ -158,6 +146,9 @@ class Session:
 
     def _exchange(self, lines: Sequence[str], context: str) -> list[Reply]:
         """Write `lines` at once, then read until a prompt has followed each of them."""
+        for line in lines:
+            if _CONTROL_RE.search(line):
+                raise DeviceError(self.host, ascii(line)[:80], "refused: a control character in the line")
         if not self.alive:
             raise DeviceError(self.host, lines[0], "the device closed the session")
         if self.on_write:
@@ -239,6 +230,12 @@ class Session:
                     raise DeviceError(self.host, reply.command, line.strip())
 
     # -- operations ------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Paging off and `display version` in the session's first write (the identity check reads it)."""
+        replies = self._exchange([PAGING_OFF, "display version"], "show")
+        self._check(replies)
+        self.version = _strip_echo(replies[1].output)
+
     def show(self, *commands: str) -> list[str]:
         """Display commands, pipelined in one write (they change nothing, so order is all)."""
         replies = self._exchange(list(commands), "show")
@@ -364,30 +361,79 @@ def connect(
     port: int,
     username: str,
     password: str,
+    model: str,
+    sysname: str | None = None,
+    accept_new_host_key: bool = False,
     session_log: io.BufferedIOBase | None = None,
     timeout: float = 60.0,
     conn_timeout: float = 10.0,
     on_write: Callable[[str, Sequence[str]], None] | None = None,
 ) -> Session:
-    """Log in with Netmiko (legacy algorithms allowed, as paramiko 4 offers them) and wrap it."""
+    """Log in with Netmiko (legacy algorithms allowed, as paramiko 4 offers them), check that the
+    device is the inventory's (identity.py), and wrap it. Login failures are ConnectErrors."""
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+
+    from .identity import TrustOnFirstUse, check_identity
+    from .parse import parse_version
+
     driver = DRIVERS[platform.name]
-    conn = driver(
-        device_type=platform.name,
-        host=hostname,
-        port=port,
-        username=username,
-        password=password,
-        fast_cli=True,
-        conn_timeout=conn_timeout,
-        auth_timeout=conn_timeout,
-        banner_timeout=conn_timeout,
-        session_log=session_log,
-        read_timeout_override=timeout,
-        allow_agent=False,
-        use_keys=False,
-        ssh_config_file=None,
-    )
+    try:
+        conn = driver(
+            device_type=platform.name,
+            host=hostname,
+            port=port,
+            username=username,
+            password=password,
+            fast_cli=True,
+            conn_timeout=conn_timeout,
+            auth_timeout=conn_timeout,
+            banner_timeout=conn_timeout,
+            session_log=session_log,
+            read_timeout_override=timeout,
+            allow_agent=False,
+            use_keys=False,
+            ssh_config_file=None,
+            host_key_policy=TrustOnFirstUse(host, accept_new_host_key),
+        )
+    except NetmikoAuthenticationException:
+        raise ConnectError(host, "auth", "authentication refused") from None
+    except NetmikoTimeoutException as exc:
+        raise login_failure(host, hostname, port, str(exc), conn_timeout) from None
+    except (OSError, EOFError, paramiko.SSHException) as exc:
+        raise ConnectError(host, "unreachable", f"{type(exc).__name__}: {exc}") from None
     # paramiko's transport thread wakes every 0.1 s to see whether it should stop; with hundreds of
     # sessions those wake-ups alone saturate the GIL. Closing the socket still ends it at once.
     conn.remote_conn.get_transport().sock.settimeout(_IDLE_CHECK)
-    return Session(conn, platform, host, on_write=on_write, timeout=timeout)
+    session = Session(conn, platform, host, on_write=on_write, timeout=timeout)
+    try:
+        session.prepare()
+        try:
+            shown = parse_version(session.version).model
+        except ValueError:
+            raise IdentityError(host, "`display version` shows no model") from None
+        check_identity(
+            host,
+            sysname=session.base,
+            model=shown,
+            expected_sysname=sysname,
+            expected_model=model,
+            accept=accept_new_host_key,
+        )
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def login_failure(host: str, hostname: str, port: int, text: str, timeout: float) -> ConnectError:
+    """Netmiko's words for a failed connection as a typed error, probed again for the exact cause."""
+    from .probe import no_common_kex, tcp_probe
+
+    first = text.strip().splitlines()[0] if text.strip() else "no answer"
+    if "TCP connection" in text or "DNS failure" in text:
+        reason = tcp_probe(hostname, port, min(5.0, timeout))
+        kind = "refused" if reason and reason.startswith("port closed") else "timeout"
+        return ConnectError(host, kind, reason or f"timeout: {first}")
+    if "Incompatible ssh peer" in text:
+        return ConnectError(host, "kex", no_common_kex(hostname, port, paramiko.Transport._preferred_kex))
+    return ConnectError(host, "timeout", f"timeout: {first}")

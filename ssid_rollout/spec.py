@@ -387,9 +387,17 @@ def yaml_error(path: Path, exc: Exception, text: str = "") -> InputError:
     return InputError(f"{path}: line {mark.line + 1}, column {mark.column + 1}", "invalid YAML: " + problem)
 
 
+#: Bounds on the work one input file may cause: its size, and its nodes once aliases are expanded
+#: (a 1,000-host inventory has about 30,000; a billion-laughs document has 10**9).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_YAML_NODES = 1_000_000
+
+
 def read_text(path: Path) -> str:
     """The file's text, or an InputError naming it."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: (file)", f"is larger than {MAX_FILE_BYTES // 2**20} MB")
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: (file)", "not found") from None
@@ -399,10 +407,18 @@ def read_text(path: Path) -> str:
         raise InputError(f"{path}: (file)", f"cannot be read ({exc.strerror or exc})") from None
 
 
-def parse_yaml(path: Path, load: Callable[[str], Any]) -> Any:
-    """The file parsed by `load`; whatever the parser trips on becomes one InputError."""
+def parse_yaml(path: Path, load: Callable[[str], Any], compose: Callable[[str], Any]) -> Any:
+    """The file parsed by `load`; whatever the parser trips on becomes one InputError.
+
+    A document with aliases is first composed (`compose`, which expands nothing) and refused when
+    its aliases would expand it past MAX_YAML_NODES: every later walk over the data would pay that.
+    """
     text = read_text(path)
     try:
+        if "*" in text and _expanded_nodes(compose(text), {}) > MAX_YAML_NODES:
+            raise InputError(
+                f"{path}: (document)", f"its aliases expand it to more than {MAX_YAML_NODES} nodes"
+            )
         return load(text)
     except RecursionError:
         raise InputError(f"{path}: (document)", "nested too deeply") from None
@@ -410,9 +426,32 @@ def parse_yaml(path: Path, load: Callable[[str], Any]) -> Any:
         raise yaml_error(path, exc, text) from None
 
 
+def _expanded_nodes(node: Any, memo: dict[int, int]) -> int:
+    """Nodes of a composed YAML graph (PyYAML or ruamel) with every alias expanded, counted once
+    per distinct node and capped just past the limit."""
+    if node is None:
+        return 0
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = MAX_YAML_NODES + 1  # a node met again while counting is a cycle
+    total = 1
+    if isinstance(node.value, list):
+        for item in node.value:
+            for part in item if isinstance(item, tuple) else (item,):
+                total += _expanded_nodes(part, memo)
+            if total > MAX_YAML_NODES:
+                break
+    memo[id(node)] = min(total, MAX_YAML_NODES + 1)
+    return memo[id(node)]
+
+
 def load_yaml(path: Path) -> Any:
     """Safe YAML with duplicate keys refused; anchors, merges and tabs behave as YAML says."""
-    return parse_yaml(path, lambda text: yaml.load(text, Loader=_StrictLoader))
+    return parse_yaml(
+        path,
+        lambda text: yaml.load(text, Loader=_StrictLoader),
+        lambda text: yaml.compose(text, Loader=_StrictLoader),
+    )
 
 
 def load_spec(path: Path) -> ServiceSpec:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nornir.core.inventory import ConnectionOptions
 from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.task import Result, Task
 
@@ -59,8 +60,17 @@ if CONNECTION not in ConnectionPluginRegister.available:
     ConnectionPluginRegister.register(CONNECTION, SsidNetmiko)
 
 
-def session(task: Task) -> Session:
+def connection_options(device: Device, **extras: Any) -> ConnectionOptions:
+    """The host's session settings: the address the inventory validated (whatever a group's
+    connection options say) and the identity the login must find (model, sysname)."""
+    extras = {"host": device.name, "model": device.model, "sysname": device.sysname, **extras}
+    return ConnectionOptions(hostname=device.hostname, port=device.port, platform=device.platform, extras=extras)
+
+
+def session(task: Task, device: Device) -> Session:
     """The host's session; a session the device closed is replaced by a new login."""
+    if CONNECTION not in task.host.connection_options:
+        task.host.connection_options[CONNECTION] = connection_options(device)
     conn: Session = task.host.get_connection(CONNECTION, task.nornir.config)
     if not conn.alive:
         task.host.close_connection(CONNECTION)
@@ -132,25 +142,19 @@ class Outcome:
 # -- check --------------------------------------------------------------------------------------
 @timed
 def check_device(task: Task, ctx: Context) -> Result:
-    """Port open, login, system view, and the model the inventory expects: changes nothing."""
+    """Port open, login, the right device (host key, sysname, model), system view: changes nothing."""
     from .probe import tcp_probe
 
     device = ctx.devices[task.host.name]
     closed = tcp_probe(device.hostname, device.port, 5.0)
     if closed:
         return Result(host=task.host, result=closed, failed=True)
-    s = session(task)
-    (version,) = s.show("display version")
+    s = session(task, device)  # the login checks the host key, sysname and model (identity.py)
     try:
         s.system_view()
     except DeviceError as exc:
         return Result(host=task.host, result=f"insufficient privilege: {exc.answer}", failed=True)
     s.user_view()
-    if device.model.lower() not in version.lower():
-        found = next((x.strip() for x in version.splitlines() if "Version" in x), "unknown")
-        return Result(
-            host=task.host, result=f"wrong model: expected {device.model}, found {found}", failed=True
-        )
     return Result(host=task.host, result="ok")
 
 
@@ -161,12 +165,10 @@ def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) ->
     from .plan import plan_device
 
     device = ctx.devices[task.host.name]
-    s = session(task)
-    version, running, saved = s.show(
-        "display version", "display current-configuration", "display saved-configuration"
-    )
+    s = session(task, device)
+    running, saved = s.show("display current-configuration", "display saved-configuration")
     if ctx.run:
-        ctx.run.write_new(f"backups/{device.name}.cfg", running)
+        ctx.run.write_backup(device.name, running)
     plan = plan_device(
         device,
         ctx.spec_for(device),
@@ -176,7 +178,7 @@ def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) ->
         rotate_key=ctx.rotate_key,
         sites=sites,
     )
-    state = DeviceState(version, running, saved, plan)
+    state = DeviceState(s.version, running, saved, plan)
     ctx.states[device.name] = state
     return Result(host=task.host, result=state)
 
@@ -206,7 +208,7 @@ def read_facts(s: Session, device: Device, ctx: Context, sites: Sequence[str]) -
 def verify_task(task: Task, ctx: Context, sites: Sequence[str] | None = None) -> Result:
     device = ctx.devices[task.host.name]
     chosen = list(sites if sites is not None else device.sites)
-    facts = read_facts(session(task), device, ctx, chosen)
+    facts = read_facts(session(task, device), device, ctx, chosen)
     return Result(host=task.host, result=facts, failed=any(not f.ok for f in facts))
 
 
@@ -224,7 +226,7 @@ def push_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
         )
         out.failed_sites = dict.fromkeys(wanted, reason)
         return Result(host=task.host, result=out, failed=True)
-    s = session(task)
+    s = session(task, device)
     try:
         if platform_for(device.platform).two_stage:
             _push_two_stage(s, device, ctx, state, wanted, out)
@@ -405,7 +407,9 @@ def _compensate(
         if sections:
             try:
                 s.save()
+                out.saved = True
             except DeviceError as exc:
+                out.saved = False
                 out.error = f"restored, not saved: {exc}"
 
 
@@ -424,5 +428,5 @@ def compensate_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
     out = Outcome(device.name, changed=True)
     out.failed_sites = dict.fromkeys(sites, "compensated")
     out.ok_sites = [x for x in device.sites if x not in sites and any(a.owner == x for a in applied)]
-    _compensate_failed(session(task), device, ctx, ctx.states[device.name], out)
+    _compensate_failed(session(task, device), device, ctx, ctx.states[device.name], out)
     return Result(host=task.host, result=out, failed=bool(out.remaining))

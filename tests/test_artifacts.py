@@ -41,7 +41,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def _written(run_dir: Path) -> str:
-    return "".join(p.read_text(errors="replace") for p in sorted(run_dir.rglob("*")) if p.is_file())
+    """Everything the run wrote for people (backups keep the device's cipher text for rollback)."""
+    return "".join(
+        p.read_text(errors="replace")
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file() and p.parent.name != "backups"
+    )
 
 
 def _assert_no_secret(text: str, *secrets: str) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from paramiko.ssh_exception import IncompatiblePeer
 
 from ssid_rollout.lab.device import Faults, LabDevice
 from ssid_rollout.lab.fleet import Lab
 from ssid_rollout.lab.server import LEGACY_KEX
-from ssid_rollout.model import Device
 from ssid_rollout.probe import failure_reason, ssh_offer
+from ssid_rollout.session import login_failure
 
 pytestmark = pytest.mark.lab
 
@@ -21,8 +20,7 @@ def test_legacy_device_offer_is_read_and_named(tmp_path):
         kex, keys = ssh_offer(host, port)
         assert set(kex) - {"ext-info-s", "kex-strict-s-v00@openssh.com"} == set(LEGACY_KEX)
         assert keys == ["ssh-rsa"]
-        device = Device("old-sw", "switch", "huawei", "S5720", "operations", host, port, {})
-        refused = IncompatiblePeer("Incompatible ssh peer (no acceptable kex algorithm)")
-        reason = failure_reason(device, refused, 5)
+        netmiko_text = "A paramiko SSHException occurred: Incompatible ssh peer (no acceptable kex algorithm)"
+        reason = failure_reason(login_failure("old-sw", host, port, netmiko_text, 5))
         assert reason.startswith("no common key exchange: device offers diffie-hellman-group14-sha1")
         assert "host keys ssh-rsa" in reason

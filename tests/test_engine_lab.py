@@ -152,6 +152,7 @@ def test_vrpv8_trial_that_nobody_confirms_reverts_by_itself(tmp_path: Path) -> N
             port=port,
             username=LAB_USER,
             password=LAB_PASSWORD,
+            model="ME60",
             timeout=TIMEOUT,
         )
         try:
@@ -315,7 +316,12 @@ def test_unknown_question_mid_section_fails_the_host_naming_the_question(tmp_pat
         pytest.param(r"^port closed: ", Faults(closed=True), None, id="port-closed"),
         pytest.param(r"timeout|no prompt within", Faults(latency_ms=1500), None, id="timeout"),
         pytest.param(r"^authentication refused$", Faults(wrong_password=True), None, id="auth"),
-        pytest.param(r"^wrong model: expected S6730, found .*S5720", Faults(), "S6730", id="wrong-model"),
+        pytest.param(
+            r"^wrong device: model: the inventory says S6730, the device shows S5720",
+            Faults(),
+            "S6730",
+            id="wrong-model",
+        ),
     ],
 )
 def test_check_names_the_exact_reason_on_one_line(

@@ -185,6 +185,7 @@ def references(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, R
             mp.setenv(key, value)
         for vrpv8 in ((), ("gz-bras-01",)):
             work = tmp_path_factory.mktemp("reference")
+            mp.setenv("SSID_ROLLOUT_STATE_DIR", str(work / "state"))  # gz-bras-01 changes model here
             with serve(work, vrpv8=vrpv8) as (lab, inv):
                 report = Rollout(inv, PLAYBOOK, run_options(work, sites=SHARED_SITES, timeout=TIMEOUT)).push()
                 assert report.exit_code == 0, report.to_dict()

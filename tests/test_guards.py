@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ssid_rollout.errors import GuardError, InputError
-from ssid_rollout.guards import Locks, check_window, in_window, parse_window
+from ssid_rollout.guards import check_window, in_window, parse_window
+from ssid_rollout.state import Locks, state_dir
 from ssid_rollout.rollout import Rollout
 
 from .test_rollout_lab import PLAYBOOK, _options, _served
@@ -44,19 +45,77 @@ def test_window_refusal_override_and_bad_input():
 
 
 @pytest.mark.unit
-def test_locks_refuse_live_holder_and_take_over_stale(tmp_path):
-    first = Locks(tmp_path, "CHG-A")
+def test_locks_refuse_a_live_holder_and_free_a_dead_ones_lock(tmp_path):
+    first = Locks("CHG-A", tmp_path)
     assert first.acquire(["r1", "r2"]) == {}
-    second = Locks(tmp_path, "CHG-B")
+    second = Locks("CHG-B", tmp_path)
     assert second.acquire(["r2", "r3"]) == {"r2": "CHG-A"}
-    assert [p.stem for p in second.held] == ["r3"]
+    assert list(second.held) == ["r3"]
     first.release()
-    dead = tmp_path / "r1.lock"
-    record = json.loads((tmp_path / "r3.lock").read_text())
-    dead.write_text(json.dumps({**record, "pid": 2**22 + 12345, "change_id": "CHG-DEAD"}))
-    third = Locks(tmp_path, "CHG-C")
+    assert (tmp_path / "r1.lock").read_text() == ""  # released: emptied, not deleted
+    # a run that died holding a lock: the kernel freed it, the file still names it
+    (tmp_path / "r1.lock").write_text(json.dumps({"pid": 2**22 + 12345, "change_id": "CHG-DEAD"}))
+    third = Locks("CHG-C", tmp_path)
     assert third.acquire(["r1"]) == {}
     assert third.stale and "CHG-DEAD" in third.stale[0]
+
+
+@pytest.mark.unit
+def test_release_never_touches_another_runs_lock(tmp_path):
+    mine = Locks("CHG-MINE", tmp_path)
+    assert mine.acquire(["r1"]) == {}
+    other = Locks("CHG-OTHER", tmp_path)
+    assert other.acquire(["r1"]) == {"r1": "CHG-MINE"}
+    other.release()  # holds nothing: must not free or empty r1
+    assert Locks("CHG-THIRD", tmp_path).acquire(["r1"]) == {"r1": "CHG-MINE"}
+    mine.release()
+
+
+@pytest.mark.unit
+def test_a_lock_file_with_garbage_names_nobody_and_does_not_crash(tmp_path):
+    holder = Locks("CHG-A", tmp_path)
+    assert holder.acquire(["r1"]) == {}
+    (tmp_path / "r1.lock").write_text('{"pid": "abc", "change_id": ["x"]}')
+    assert Locks("CHG-B", tmp_path).acquire(["r1"]) == {"r1": "unknown (starting)"}
+    holder.release()
+    (tmp_path / "r2.lock").write_text('{"pid":"abc"}')
+    taker = Locks("CHG-C", tmp_path)
+    assert taker.acquire(["r2"]) == {}
+    taker.release()
+
+
+@pytest.mark.unit
+def test_two_processes_over_300_stale_locks_never_both_hold_a_device(tmp_path):
+    """The red team's race: read, delete, create was not atomic (7-77 devices held twice)."""
+    import subprocess
+    import sys
+
+    hosts = [f"h{n:03d}" for n in range(300)]
+    for host in hosts:
+        (tmp_path / f"{host}.lock").write_text(json.dumps({"pid": 2**22 + 1, "change_id": "DEAD"}))
+    script = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from ssid_rollout.state import Locks\n"
+        "locks = Locks(sys.argv[1], Path(sys.argv[2]))\n"
+        "refused = locks.acquire([f'h{n:03d}' for n in range(300)])\n"
+        "print(json.dumps(sorted(locks.held)))\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(1.5)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, f"CHG-{n}", str(tmp_path)], stdout=subprocess.PIPE)
+        for n in range(2)
+    ]
+    held = [set(json.loads(p.communicate(timeout=60)[0])) for p in procs]
+    assert not held[0] & held[1]
+    assert held[0] | held[1] == set(hosts)
+
+
+@pytest.mark.unit
+def test_locks_live_in_the_state_dir_whatever_the_runs_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("SSID_ROLLOUT_STATE_DIR", str(tmp_path / "state"))
+    assert Locks("CHG-A").folder == tmp_path / "state" / "locks" == state_dir() / "locks"
 
 
 @pytest.mark.lab
@@ -114,7 +173,7 @@ def test_push_outside_window_exits_3_and_writes_nothing(tmp_path, monkeypatch):
 @pytest.mark.parametrize("processes", [1, 2], ids=["one-process", "two-worker-processes"])
 def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch, processes):
     with _served(tmp_path, monkeypatch) as (lab, inv):
-        holder = Locks(tmp_path / "runs" / "locks", "CHG-OTHER")
+        holder = Locks("CHG-OTHER")
         assert holder.acquire(["gz-bras-02"]) == {}
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=processes)).push()
         assert report.exit_code == 3
@@ -165,12 +224,12 @@ def test_concurrent_pushes_share_a_device_refused_disjoint_ones_both_succeed(tmp
             )
         )
         runner.start()
-        lock = tmp_path / "runs" / "locks" / "gz-bras-01.lock"
+        lock = state_dir() / "locks" / "gz-bras-01.lock"
         for _ in range(200):
-            if lock.exists():
+            if lock.exists() and lock.read_text():
                 break
             time.sleep(0.02)
-        assert lock.exists()
+        assert "CHG-FIRST" in lock.read_text()
         second = Rollout(
             inv, PLAYBOOK, _options(tmp_path, change_id="CHG-SECOND", sites=("GZ-TIANHE-002",))
         ).push()
@@ -183,4 +242,4 @@ def test_concurrent_pushes_share_a_device_refused_disjoint_ones_both_succeed(tmp
     assert "gz-bras-01 (change CHG-FIRST)" in second.sites["GZ-TIANHE-002"]["reason"]
     assert disjoint.exit_code == 0 and disjoint.sites["GZ-PANYU-001"]["status"] == "done"
     assert first and first[0].exit_code == 0 and first[0].sites["GZ-TIANHE-001"]["status"] == "done"
-    assert not list((tmp_path / "runs" / "locks").glob("*.lock"))
+    assert not [p for p in (state_dir() / "locks").glob("*.lock") if p.read_text()]

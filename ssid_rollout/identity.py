@@ -1,0 +1,100 @@
+"""Is this the device the inventory means? Checked at every login, before any command changes it.
+
+Three facts are pinned on first contact, in the per-machine state folder: the SSH host key (by
+address, OpenSSH known_hosts format, checked before the password is sent), and the sysname (from
+the prompt) and model (from `display version`) by inventory host. A changed value stops that host
+and names both values; `--accept-new-host-key HOST` accepts the new ones. Where the inventory
+gives `data.sysname` it must match (case-insensitively); `data.model` must always match. Real
+sysnames rarely equal inventory names, so the host name is never compared with the sysname.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import paramiko
+from paramiko.hostkeys import HostKeyEntry
+
+from .errors import IdentityError
+from .state import pins
+
+KNOWN_HOSTS = "known_hosts"
+IDENTITIES = "identities.jsonl"
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """`ssh-ed25519 SHA256:...`, as OpenSSH prints it."""
+    digest = base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
+    return f"{key.get_name()} SHA256:{digest}"
+
+
+def _known_host(line: str) -> tuple[str, Any] | None:
+    try:
+        entry = HostKeyEntry.from_line(line)
+    except (paramiko.SSHException, ValueError, TypeError, IndexError):
+        return None
+    if entry is None or not entry.hostnames:
+        return None
+    return entry.hostnames[0], entry.key
+
+
+class TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
+    """paramiko asks this for every host key (the client knows none itself): the pinned key must
+    match; an address seen for the first time is pinned."""
+
+    def __init__(self, host: str, accept: bool) -> None:
+        self.host = host
+        self.accept = accept
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        store = pins(KNOWN_HOSTS, _known_host)
+        pinned = store.get(hostname)
+        if pinned is None or self.accept:
+            line = f"{hostname} {key.get_name()} {key.get_base64()}"
+            pinned = store.pin(hostname, key, line, replace=self.accept)
+        if pinned != key:
+            raise IdentityError(
+                self.host,
+                f"SSH host key of {hostname} changed: pinned {fingerprint(pinned)}, the device offers "
+                f"{fingerprint(key)}; if the device was replaced, run again with "
+                f"--accept-new-host-key {self.host}",
+            )
+
+
+def _identity(line: str) -> tuple[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("host"), str):
+        return None
+    return record["host"], {"sysname": str(record.get("sysname")), "model": str(record.get("model"))}
+
+
+def model_matches(expected: str, shown: str) -> bool:
+    """`S5720` names `S5720-28X-SI-AC Routing Switch`: the inventory may give the family only."""
+    want, have = expected.lower(), shown.lower()
+    return have == want or have.startswith((want + "-", want + " "))
+
+
+def check_identity(
+    host: str, *, sysname: str, model: str, expected_sysname: str | None, expected_model: str, accept: bool
+) -> None:
+    """Refuse a device that is not the inventory's: sysname and model as given, and as pinned."""
+    if expected_sysname is not None and sysname.lower() != expected_sysname.lower():
+        raise IdentityError(host, f"sysname: the inventory says {expected_sysname}, the device is {sysname}")
+    if not model_matches(expected_model, model):
+        raise IdentityError(host, f"model: the inventory says {expected_model}, the device shows {model}")
+    seen = {"sysname": sysname, "model": model}
+    line = json.dumps({"host": host, **seen}, ensure_ascii=False)
+    pinned = pins(IDENTITIES, _identity).pin(host, seen, line, replace=accept)
+    if pinned != seen:
+        raise IdentityError(
+            host,
+            f"identity changed since first contact: was sysname {pinned['sysname']}, model "
+            f"{pinned['model']}; now sysname {sysname}, model {model}; if that is expected, run again "
+            f"with --accept-new-host-key {host}",
+        )
