@@ -363,7 +363,9 @@ def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) ->
     except FileNotFoundError:
         raise InputError("--run", f"{run} has no report.json") from None
     except (OSError, ValueError, TypeError) as exc:
-        raise InputError(str(path), f"is not a report this tool wrote ({' '.join(str(exc).split())[:80]})") from None
+        raise InputError(
+            str(path), f"is not a report this tool wrote ({' '.join(str(exc).split())[:80]})"
+        ) from None
     if not isinstance(report.hosts, dict) or not isinstance(report.sites, dict):
         raise InputError(str(path), "is not a report this tool wrote (hosts and sites must be mappings)")
     spec = load_spec(playbook)

@@ -38,6 +38,8 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
     devices = load_devices(inventory, load_spec(playbook))
     os.environ.update(demo_env({n: d for n, d in devices.items() if d.role == "bras"}))
     work = Path(tempfile.mkdtemp(prefix="ssid-rollout-demo-"))
+    # the lab's devices get new ports every time: their keys are pinned apart from the operator's own
+    os.environ["SSID_ROLLOUT_STATE_DIR"] = str(work / "state")
     runs = runs_dir or work / "runs"
     reason = "demo against the simulated lab"
     codes = []

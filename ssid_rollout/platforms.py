@@ -81,11 +81,19 @@ class Platform:
     failure_texts: tuple[str, ...] = ("Failed to", "failed to commit")
     #: lines whose device answer is a question, so they are always sent alone
     asking_re: re.Pattern[str] = re.compile(r"^undo (?:radius-server shared-key|vlan)\b")
+    #: (take, release) the device's configuration lock, from user view, so no other session commits
+    #: into our change (docs/research-vrpv8-lock.md); None where the tool does not use one
+    config_lock: tuple[str, str] | None = None
 
 
 PLATFORMS: dict[str, Platform] = {
     "huawei": Platform("huawei", two_stage=False),
-    "huawei_vrpv8": Platform("huawei_vrpv8", two_stage=True, subview_re=re.compile(r"^user-vlan \d+")),
+    "huawei_vrpv8": Platform(
+        "huawei_vrpv8",
+        two_stage=True,
+        subview_re=re.compile(r"^user-vlan \d+"),
+        config_lock=("configuration exclusive", "undo configuration exclusive"),
+    ),
 }
 
 

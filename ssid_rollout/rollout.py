@@ -18,6 +18,7 @@ from .options import Options, check_options
 from .probe import failure_reason
 from .runfolder import Journal
 
+
 @dataclass
 class Report:
     """What a command found or did; `to_dict()` is the JSON report's documented shape."""
@@ -220,11 +221,7 @@ class Rollout:
 
         sites = list(self.options.sites) or None
         results = nr.run(task=read_device, ctx=ctx, sites=sites, name="read")
-        return {
-            n: failure_reason(m[0].exception)
-            for n, m in results.items()
-            if m.failed
-        }
+        return {n: failure_reason(m[0].exception) for n, m in results.items() if m.failed}
 
     def plan(self) -> Report:
         """Render, read and diff every host; enters no configuration mode anywhere."""
@@ -568,10 +565,10 @@ def touched_sections(journal: Journal) -> dict[str, list[Section]]:
         if not isinstance(host, str):
             raise InputError(journal.where(number), f"a {kind!r} event without its host")
         if kind == "applied":
-            path, lines, owner = e.get("path"), e.get("lines"), e.get("owner")
-            if not (_strings(path) and _strings(lines) and isinstance(owner, str)):
+            path, lines, owner = _strings(e.get("path")), _strings(e.get("lines")), e.get("owner")
+            if path is None or lines is None or not isinstance(owner, str):
                 raise InputError(journal.where(number), "an 'applied' event without path, lines and owner")
-            out.setdefault(host, []).append(Section(tuple(path), tuple(lines), owner))
+            out.setdefault(host, []).append(Section(path, lines, owner))
         elif kind == "discarded":
             out[host] = out.get(host, [])[: staged.get(host, 0)]
         else:
@@ -580,8 +577,11 @@ def touched_sections(journal: Journal) -> dict[str, list[Section]]:
     return {h: list(dict.fromkeys(sections)) for h, sections in out.items() if sections}
 
 
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+def _strings(value: Any) -> tuple[str, ...] | None:
+    """A journal's list of strings, or None for anything else."""
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return tuple(value)
+    return None
 
 
 def _empty_plan(device: Device) -> Any:

@@ -14,7 +14,7 @@ import io
 import re
 import select
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -121,6 +121,7 @@ class Session:
         self._prompt_re = re.compile(r"(?:^|\n)(" + prompt_re(self.base).pattern + r")")
         self.prompt = f"<{self.base}>"
         self.round_trips = 0
+        self._locked = False
         self._sync = 0
         self._poller: select.poll | None = None
 
@@ -325,6 +326,27 @@ class Session:
             raise DeviceError(self.host, "save", last[-1].strip() if last else "no success line")
         return text
 
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the device's configuration lock while inside (re-entrant), where the platform has one:
+        another operator's session cannot commit into our change. Released even when the change fails;
+        a session that dies releases it on the device anyway (logout)."""
+        lock = self.platform.config_lock
+        if lock is None or self._locked:
+            yield
+            return
+        leave = ["return"] if self.prompt.startswith("[") else []
+        self._check(self._exchange([*leave, lock[0], "system-view"], "config"))
+        self._locked = True
+        try:
+            yield
+        finally:
+            self._locked = False
+            if self.alive:
+                with contextlib.suppress(DeviceError):
+                    leave = ["return"] if self.prompt.startswith("[") else []
+                    self._check(self._exchange([*leave, lock[1]], "exit"))
+
     def commit(self, command: str = "commit") -> str:
         self.system_view()
         replies = self._exchange([command], "config")
@@ -435,5 +457,6 @@ def login_failure(host: str, hostname: str, port: int, text: str, timeout: float
         kind = "refused" if reason and reason.startswith("port closed") else "timeout"
         return ConnectError(host, kind, reason or f"timeout: {first}")
     if "Incompatible ssh peer" in text:
-        return ConnectError(host, "kex", no_common_kex(hostname, port, paramiko.Transport._preferred_kex))
+        offered = paramiko.Transport._preferred_kex  # type: ignore[attr-defined]
+        return ConnectError(host, "kex", no_common_kex(hostname, port, offered))
     return ConnectError(host, "timeout", f"timeout: {first}")

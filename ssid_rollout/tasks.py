@@ -64,7 +64,9 @@ def connection_options(device: Device, **extras: Any) -> ConnectionOptions:
     """The host's session settings: the address the inventory validated (whatever a group's
     connection options say) and the identity the login must find (model, sysname)."""
     extras = {"host": device.name, "model": device.model, "sysname": device.sysname, **extras}
-    return ConnectionOptions(hostname=device.hostname, port=device.port, platform=device.platform, extras=extras)
+    return ConnectionOptions(
+        hostname=device.hostname, port=device.port, platform=device.platform, extras=extras
+    )
 
 
 def session(task: Task, device: Device) -> Session:
@@ -228,10 +230,12 @@ def push_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
         return Result(host=task.host, result=out, failed=True)
     s = session(task, device)
     try:
-        if platform_for(device.platform).two_stage:
-            _push_two_stage(s, device, ctx, state, wanted, out)
-        else:
-            _push_immediate(s, device, ctx, state, wanted, out)
+        changes = bool(_sections(state.plan, [SHARED, *wanted]))
+        with s.exclusive() if changes else contextlib.nullcontext():
+            if platform_for(device.platform).two_stage:
+                _push_two_stage(s, device, ctx, state, wanted, out)
+            else:
+                _push_immediate(s, device, ctx, state, wanted, out)
     except DeviceError as exc:
         # the session itself failed (dropped, silent): the engine compensates with a new login
         out.error = str(exc)
@@ -428,5 +432,7 @@ def compensate_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
     out = Outcome(device.name, changed=True)
     out.failed_sites = dict.fromkeys(sites, "compensated")
     out.ok_sites = [x for x in device.sites if x not in sites and any(a.owner == x for a in applied)]
-    _compensate_failed(session(task, device), device, ctx, ctx.states[device.name], out)
+    s = session(task, device)
+    with s.exclusive():
+        _compensate_failed(s, device, ctx, ctx.states[device.name], out)
     return Result(host=task.host, result=out, failed=bool(out.remaining))

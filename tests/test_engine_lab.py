@@ -79,7 +79,6 @@ def test_verify_names_host_and_fact_after_a_line_is_removed_on_a_device(tmp_path
     }
 
 
-
 def test_verify_reads_a_switch_and_an_ac_in_parts_and_a_bras_whole(tmp_path: Path) -> None:
     whole = "display current-configuration"
     with serve(tmp_path) as (lab, inv):
@@ -108,6 +107,7 @@ def test_a_switch_that_refuses_a_part_display_is_read_whole(tmp_path: Path) -> N
     assert all(f["ok"] for f in report.hosts["gz-yx-sw01"]["facts"])
     assert reads[-1] == whole and any(c.startswith(f"{whole} interface") for c in reads)
     assert re.search(r"port trunk allow-pass vlan [^\n]*\b806\b", allowed)
+
 
 def test_verify_reports_an_unreachable_host_instead_of_crashing(tmp_path: Path) -> None:
     with serve(tmp_path, {"gz-yx-sw01": Faults(closed=True)}) as (_lab, inv):

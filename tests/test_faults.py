@@ -80,7 +80,8 @@ TIMEOUT = 3.0
 LATENCY_TIMEOUT = 1.0
 #: Lines the device sees that change nothing (reads, navigation, save and commit control).
 NOT_CONFIG = re.compile(
-    r"^(display |screen-length |system-view$|quit$|return$|save\b|commit\b|abort trial|clear configuration)"
+    r"^(display |screen-length |system-view$|quit$|return$|save\b|commit\b|abort trial|clear configuration"
+    r"|(undo )?configuration exclusive)"
 )
 
 

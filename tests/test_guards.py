@@ -10,8 +10,8 @@ import pytest
 
 from ssid_rollout.errors import GuardError, InputError
 from ssid_rollout.guards import check_window, in_window, parse_window
-from ssid_rollout.state import Locks, state_dir
 from ssid_rollout.rollout import Rollout
+from ssid_rollout.state import Locks, state_dir
 
 from .test_rollout_lab import PLAYBOOK, _options, _served
 

@@ -272,7 +272,6 @@ def test_fresh_device_plan_is_the_reference_configuration(dev: Device, sites: An
     assert not result.conflicts and not result.missing and not result.unsaved
 
 
-
 def test_verify_reads_only_the_views_the_service_lives_in_where_a_display_shows_them() -> None:
     whole = "display current-configuration"
     assert config_reads(render_device(SWITCH, SPEC, None)) == (
@@ -287,6 +286,7 @@ def test_verify_reads_only_the_views_the_service_lives_in_where_a_display_shows_
     # aaa, radius-server group ...: no confirmed display shows them alone
     assert config_reads(render_device(BRAS, SPEC, KEY)) == (whole,)
     assert config_reads([]) == (whole,)
+
 
 def test_sections_carry_push_order_and_owner() -> None:
     sections = render_device(AC, SPEC, None)

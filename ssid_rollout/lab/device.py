@@ -73,11 +73,12 @@ _NOTICE = re.compile(r"(?:Error|Warning|Info)(?:\[\d+\])?:")
 
 @dataclass
 class Faults:
-    """Ways a device misbehaves; the SSH server reads the first four, the CLI the rest."""
+    """Ways a device misbehaves; the SSH server reads the first five, the CLI the rest."""
 
     closed: bool = False  # no listener
     wrong_password: bool = False  # credentials refused
     legacy_ssh: bool = False  # only old SSH algorithms offered
+    new_host_key: bool = False  # another SSH host key than the rest of the lab (a replaced device)
     latency_ms: float = 0.0  # delay before each answer
     slow_prompt_ms: float = 0.0  # extra delay before each prompt that follows a command
     reject: tuple[str, ...] = ()  # regexes: matching configuration lines get `Error: Wrong parameter ...`
@@ -136,6 +137,7 @@ class LabDevice:
         self.platform = platform(model, flavour)
         self.commits: list[CommitEntry] = []
         self.trial: Trial | None = None
+        self.exclusive: int | None = None  # the session holding `configuration exclusive` (VRPv8)
         self.started = time.time() - 86400 * 97 - 3600 * 5
         self.updated = (self.started, "SYSTEM automatically")
         self.saved_at = (self.started, username)
@@ -502,9 +504,16 @@ class CliSession:
             self.views.append(result.enter)
 
     def _close(self) -> None:
+        """The session ends (quit, or the SSH channel closed): its configuration lock goes with it."""
         if not self.closed and not self.scripted:
             self.device.session_closed()
+            if self.device.exclusive == self.id:
+                self.device.exclusive = None
         self.closed = True
+
+    def close(self) -> None:
+        with self.device.lock:
+            self._close()
 
     def _prompt_delay(self) -> float:
         return 0.0 if self.scripted else self.device.faults.slow_prompt_ms / 1000.0

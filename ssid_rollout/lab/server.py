@@ -58,8 +58,9 @@ def loopback(address: str) -> str:
 
 
 @functools.cache
-def host_keys() -> tuple[asyncssh.SSHKey, asyncssh.SSHKey]:
-    """(RSA, Ed25519) host keys, made once per process: RSA generation would dominate a fleet's start."""
+def host_keys(which: str = "lab") -> tuple[asyncssh.SSHKey, asyncssh.SSHKey]:
+    """(RSA, Ed25519) host keys, made once per process and key set: RSA generation would dominate a
+    fleet's start. A device with the `new_host_key` fault uses the set "new" (a replaced device)."""
     return (
         asyncssh.generate_private_key("ssh-rsa", key_size=2048),
         asyncssh.generate_private_key("ssh-ed25519"),
@@ -87,6 +88,7 @@ class _Session(asyncssh.SSHServerSession[str]):
         self._chan: asyncssh.SSHServerChannel[str] | None = None
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._cli: CliSession | None = None
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
         self._chan = chan
@@ -111,11 +113,13 @@ class _Session(asyncssh.SSHServerSession[str]):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._task is not None:
             self._task.cancel()
+        if self._cli is not None:
+            self._cli.close()
 
     async def _serve(self) -> None:
         assert self._chan is not None
         try:
-            cli = self._device.open_session(self._username)
+            cli = self._cli = self._device.open_session(self._username)
             await self._send(cli.greeting())
             await self._converse(cli)
         except ConnectionError:
@@ -224,6 +228,8 @@ class LabServer:
         if self._thread is not None:
             raise RuntimeError("lab server already started")
         host_keys()  # here, not on the loop: generating keys there would stall every session
+        if any(d.faults.new_host_key for d in self.devices.values()):
+            host_keys("new")
         self._thread = threading.Thread(target=self._run, name="lab-ssh", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
@@ -277,9 +283,12 @@ class LabServer:
         await self._shutdown(acceptors, reserved)
 
     async def _listen_all(self, acceptors: list[asyncssh.SSHAcceptor], reserved: list[socket.socket]) -> None:
-        options = {legacy: _options(legacy) for legacy in (False, True)}
+        options: dict[tuple[bool, str], asyncssh.SSHServerConnectionOptions] = {}
         for name, (address, port) in self.binds.items():
             faults = self.devices[name].faults
+            kind = (faults.legacy_ssh, "new" if faults.new_host_key else "lab")
+            if kind not in options:
+                options[kind] = _options(*kind)
             if faults.closed:
                 reserved.append(_reserve(address, port))
                 self.endpoints[name] = (address, reserved[-1].getsockname()[1])
@@ -288,7 +297,7 @@ class LabServer:
                 address,
                 port,
                 server_factory=functools.partial(_Server, self, name),
-                options=options[faults.legacy_ssh],
+                options=options[kind],
                 reuse_address=True,
             )
             acceptors.append(acceptor)
@@ -307,9 +316,9 @@ class LabServer:
             await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), SHUTDOWN_SECONDS)
 
 
-def _options(legacy: bool) -> asyncssh.SSHServerConnectionOptions:
-    """Connection options shared by every listener of one flavour."""
-    rsa, ed25519 = host_keys()
+def _options(legacy: bool, which: str) -> asyncssh.SSHServerConnectionOptions:
+    """Connection options shared by every listener of one flavour and key set."""
+    rsa, ed25519 = host_keys(which)
     keys = [rsa] if legacy else [ed25519, rsa]
     algs = LEGACY_HOST_KEY_ALGS if legacy else MODERN_HOST_KEY_ALGS
     return asyncssh.SSHServerConnectionOptions(

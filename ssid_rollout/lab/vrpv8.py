@@ -32,6 +32,15 @@ IN_TRIAL = "Error: The system is already in trial configuration mode. Confirm or
 FIRST_COMMIT_ID = 1000000001
 
 
+def locked_by_other(session_id: int) -> str:
+    """What a commit meets while another session holds the lock (docs/research-vrpv8-lock.md)."""
+    return f"Error: The configuration is locked by other user. [Session ID = {session_id}]"
+
+
+# Ours: the texts for taking a lock someone holds, and for releasing one not held, are unconfirmed.
+NOT_LOCKED = "Error: The configuration is not locked by the current user."
+
+
 @dataclass
 class CommitEntry:
     commit_id: int
@@ -74,6 +83,9 @@ def commit(session: CliSession, *, description: str = "", trial: int | None = No
     device = session.device
     if device.faults.commit_refused and not session.scripted:
         raise CliError(REFUSED)
+    holder = device.exclusive
+    if holder is not None and holder != session.id and not session.scripted:
+        raise CliError(locked_by_other(holder))
     if trial is not None and device.trial is not None:
         raise CliError(IN_TRIAL)
     lines: list[str] = []
@@ -134,6 +146,22 @@ def _abort_trial(ctx: Ctx, a: dict[str, Any]) -> Result:
         return Result()
 
     return Result(ask=Ask(ABORT_QUESTION, answer))
+
+
+def _lock(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """`configuration exclusive`: only this session may commit until it releases or logs out."""
+    device = ctx.device
+    if device.exclusive is not None and device.exclusive != ctx.session.id:
+        raise CliError(locked_by_other(device.exclusive))
+    device.exclusive = ctx.session.id
+    return done()
+
+
+def _unlock(ctx: Ctx, a: dict[str, Any]) -> Result:
+    if ctx.device.exclusive != ctx.session.id:
+        raise CliError(NOT_LOCKED)
+    ctx.device.exclusive = None
+    return done()
 
 
 def _clear_candidate(ctx: Ctx, a: dict[str, Any]) -> Result:
@@ -203,6 +231,8 @@ COMMANDS = (
         config=False,
     ),
     cmd("abort trial", _abort_trial, EVERYWHERE, flavours=V8, config=False),
+    cmd("configuration exclusive", _lock, EVERYWHERE, flavours=V8, config=False),
+    cmd("undo configuration exclusive", _unlock, [USER], flavours=V8, config=False),
     cmd("clear configuration candidate", _clear_candidate, [ANY], flavours=V8, config=False),
     cmd(
         "display configuration commit list [(verbose=verbose)]",
