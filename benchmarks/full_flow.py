@@ -87,17 +87,17 @@ def flat_lines(sections: Sequence[dict[str, Any]], platform: str) -> list[str]:
 def planned_lines(served: Path) -> dict[str, list[str]]:
     """Per host, the lines this tool would push (its plan on a fresh lab: nothing configured)."""
     report = Rollout(served, PLAYBOOK, Options(workers=20)).plan()
-    bad = {h: r["status"] for h, r in report.hosts.items() if r["status"] != "change"}
+    bad = {h: r.status for h, r in report.hosts.items() if r.status != "change"}
     if bad:
         raise SystemExit(f"plan on a fresh lab should change every host, got {bad}")
     kinds = platforms(served)
-    return {h: flat_lines(r["forward"], kinds[h]) for h, r in report.hosts.items()}
+    return {h: flat_lines(report.to_dict()["hosts"][h]["forward"], kinds[h]) for h in report.hosts}
 
 
 def verified_hosts(served: Path, workers: int) -> int:
     """How many hosts the tool's verify finds fully configured (a baseline's result check)."""
     report = Rollout(served, PLAYBOOK, Options(workers=workers)).verify()
-    return sum(1 for row in report.hosts.values() if row["status"] == "ok")
+    return sum(1 for row in report.hosts.values() if row.status == "ok")
 
 
 # -- this tool ------------------------------------------------------------------------------------
@@ -112,11 +112,11 @@ def run_tool(lab: LabProcess, workers: int, runs_dir: Path) -> Side:
     side.cpu = time.process_time() - cpu
     side.timings = timings
     for host, row in report.hosts.items():
-        side.round_trips[host] = row["round_trips"]
-        facts_ok = bool(row.get("facts")) and all(f["ok"] for f in row["facts"])
-        if row["status"] == "changed" and facts_ok:
+        side.round_trips[host] = row.round_trips or 0
+        facts_ok = bool(row.facts) and all(f.ok for f in row.facts or ())
+        if row.status == "changed" and facts_ok:
             side.verified += 1
-            side.seconds[host] = row["seconds"]
+            side.seconds[host] = row.seconds or 0.0
         else:
             side.errors[host] = f"{row['status']}: {row.get('reason') or row.get('error') or 'facts not ok'}"
     return side

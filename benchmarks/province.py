@@ -125,8 +125,8 @@ def child(served: Path, workers: int, out: Path, cprofile: bool) -> int:
         "stages": dict(timings.stages),
         "ops": dict(timings.ops),
         "calls": dict(timings.calls),
-        "device_seconds": sum(row["seconds"] for row in report.hosts.values()),
-        "statuses": dict(Counter(row["status"] for row in report.hosts.values())),
+        "device_seconds": sum(row.seconds for row in report.hosts.values()),
+        "statuses": dict(Counter(row.status for row in report.hosts.values())),
     }
     out.write_text(json.dumps(summary), encoding="utf-8")
     return 0

@@ -21,15 +21,15 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .model import Device, Section
-from .platforms import PLATFORMS
+from .errors import InputError
+from .model import Device, HostPlan, Section
+from .platforms import platform_for
 from .render import render_text
 
 if TYPE_CHECKING:
     import jinja2
 
     from .kpi import KpiSummary
-    from .rollout import Report
     from .runfolder import RunFolder
 
 #: What the portal platform is told instead of the key (mission.md: the key goes by another channel).
@@ -97,21 +97,56 @@ class HostView:
         return any(s.lines or s.path for s in self.forward)
 
 
+@dataclass(frozen=True)
+class Report:
+    """The JSON report (docs/report-schema.md) as the artifacts read it: what report.json holds."""
+
+    command: str
+    exit_code: int
+    run_dir: str | None
+    change_id: str | None
+    sites: Mapping[str, Mapping[str, Any]]
+    hosts: Mapping[str, Mapping[str, Any]]
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any], where: str = "report") -> Report:
+        """From a report's dict; anything else than this tool's report is an input error."""
+        try:
+            report = cls(**data)
+        except TypeError as exc:
+            raise InputError(where, f"is not a report this tool wrote ({exc})") from None
+        tables = (report.sites, report.hosts)
+        if not all(
+            isinstance(t, Mapping) and all(isinstance(r, Mapping) for r in t.values()) for t in tables
+        ):
+            raise InputError(
+                where, "is not a report this tool wrote (sites and hosts must map names to rows)"
+            )
+        return report
+
+
 def write_artifacts(
     run: RunFolder,
-    report: Report,
+    data: Mapping[str, Any],
     devices: Mapping[str, Device],
     spec: Any,
     *,
+    plans: Mapping[str, HostPlan] | None = None,
     kpi: KpiSummary | None = None,
 ) -> list[Path]:
     """Write report.html, handover.csv/.md and workorders/<department>.md; return their paths.
 
-    `spec` is the ServiceSpec (service, SSID, VLAN, portal and RADIUS for the handover); `kpi`
+    `data` is the JSON report; `spec` the ServiceSpec (service, SSID, VLAN, portal and RADIUS for
+    the handover); `plans` the pushed plans (read from the run's plan.json when not given); `kpi`
     adds the field-measurement chart to the HTML report.
     """
+    from .report import plan_json
+
+    report = Report.of(data)
     when = run_time(run)
-    hosts = host_views(run, report, devices)
+    rows = {n: plan_json(p) for n, p in plans.items()} if plans is not None else None
+    hosts = host_views(run, report, devices, rows)
     written = [
         run.write("report.html", render_html(report, hosts, spec, when, kpi)),
         run.write("handover.csv", handover_csv(report, hosts)),
@@ -130,14 +165,18 @@ def run_time(run: RunFolder) -> datetime:
     return datetime.now(UTC)
 
 
-def host_views(run: RunFolder, report: Report, devices: Mapping[str, Device]) -> list[HostView]:
+def host_views(
+    run: RunFolder,
+    report: Report,
+    devices: Mapping[str, Device],
+    plans: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[HostView]:
     """Every reported host, then selected devices the report never reached, in name order.
 
     A plan report carries the sections in its rows; a push keeps them in the run's plan.json.
     """
-    plans: dict[str, Any] = {}
-    if (run.path / "plan.json").exists():
-        plans = json.loads(run.read("plan.json"))
+    if plans is None:
+        plans = json.loads(run.read("plan.json")) if (run.path / "plan.json").exists() else {}
     views = []
     for name in sorted(set(report.hosts) | set(devices)):
         row = report.hosts.get(name, {})
@@ -341,12 +380,10 @@ def _code_block(title: str, text: str) -> list[str]:
 
 
 def _apply_mode(platform: str) -> str:
-    known = PLATFORMS.get(platform)
-    if known is None:
+    try:
+        return platform_for(platform).commit.describe
+    except InputError:
         return "unknown platform"
-    if known.two_stage:
-        return "two-stage: staged, `commit trial`, verified, then `commit`"
-    return "each line applies at once"
 
 
 def _host_order(h: HostView) -> list[str]:

@@ -75,7 +75,7 @@ def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, qui
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     elif not quiet:
-        from .report import print_report
+        from .terminal import print_report
 
         print_report(report)
     raise typer.Exit(report.exit_code)
@@ -349,9 +349,8 @@ def kpi(
 
 def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) -> None:
     """Write the run's people's artifacts again, with the KPI chart in report.html."""
-    from .artifacts import write_artifacts
+    from .artifacts import Report, write_artifacts
     from .inventory import load_devices
-    from .rollout import Report
     from .runfolder import RunFolder
     from .secrets import Masker
     from .spec import load_spec
@@ -359,17 +358,17 @@ def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) ->
     path = run / "report.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        report = Report(**data)
     except FileNotFoundError:
         raise InputError("--run", f"{run} has no report.json") from None
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise InputError(
             str(path), f"is not a report this tool wrote ({' '.join(str(exc).split())[:80]})"
         ) from None
-    if not isinstance(report.hosts, dict) or not isinstance(report.sites, dict):
-        raise InputError(str(path), "is not a report this tool wrote (hosts and sites must be mappings)")
+    if not isinstance(data, dict):
+        raise InputError(str(path), "is not a report this tool wrote (not a JSON object)")
+    Report.of(data, str(path))
     spec = load_spec(playbook)
-    write_artifacts(RunFolder(run, Masker([]).mask), report, load_devices(inventory, spec), spec, kpi=summary)
+    write_artifacts(RunFolder(run, Masker([]).mask), data, load_devices(inventory, spec), spec, kpi=summary)
 
 
 def main() -> None:

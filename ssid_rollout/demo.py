@@ -30,9 +30,9 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
     from .inventory import load_devices, special_sites
     from .lab.fleet import Lab
     from .progress import Progress
-    from .report import print_report
     from .rollout import Options, Report, Rollout
     from .spec import load_spec
+    from .terminal import print_report
 
     console = Console(highlight=False)
     devices = load_devices(inventory, load_spec(playbook))

@@ -92,6 +92,8 @@ class HostPlan:
     platform: str
     forward: list[Section] = field(default_factory=list)
     undo: list[Section] = field(default_factory=list)
+    #: the whole rendered service for the chosen sites (what verify reads back), not just the difference
+    desired: list[Section] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     missing: list[Prerequisite] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -119,7 +120,7 @@ class ConfigFacts:
     ip_pools: frozenset[str]
     authentication_schemes: frozenset[str]
     accounting_schemes: frozenset[str]
-    version: str | None  # the `!Software Version` header line, when shown
+    version: str | None  # `!Software Version V...` or `[V...]` (VRP5 AR, AC) header, when shown
 
 
 @dataclass(frozen=True)
@@ -371,8 +372,8 @@ def _names(raw: Any) -> frozenset[str]:
 CONFIG_TEMPLATE = "huawei_vrp_display_current_configuration"
 #: Top-level sections parse_config hands to TTP, by their first line (see its docstring).
 WANTED_SECTIONS = re.compile(
-    r"(?:!Software Version|vlan |interface |web-auth-server |radius-server group |user-group |ip pool |aaa\b"
-    r"|acl |ess |vlan-mapping |vap |wlan\b)"
+    r"(?:!Software Version|\[V\d|vlan |interface |web-auth-server |radius-server group |user-group "
+    r"|ip pool |aaa\b|acl |ess |vlan-mapping |vap |wlan\b)"
 )
 
 
@@ -392,12 +393,16 @@ def sections(text: str) -> Iterator[str]:
 
 
 def relevant_text(text: str) -> str:
-    """The sections the template reads, with the `#` separators the device printed between them."""
+    """The sections the template reads, with the `#` separators the device printed between them.
+
+    A section VRP5 shows indented (` vlan batch ...` after a `#`) is moved to column 0: the
+    template's indentation is significant, and its lines are the device's top level.
+    """
     kept = ["#"]
     for section in sections(text.replace("\r\n", "\n")):
         separator = section == "#"
         if (separator and kept[-1] != "#") or (not separator and WANTED_SECTIONS.match(section.lstrip())):
-            kept.append(section)
+            kept.append(textwrap.dedent(section) if section[:1] == " " else section)
     if kept[-1] != "#":
         kept.append("#")
     return "\n".join(kept[1:]) + "\n"

@@ -16,61 +16,29 @@ from typing import TYPE_CHECKING, Any
 
 from .model import Conflict, Device, HostPlan, Prerequisite, Section
 from .render import config_tree, render_device, render_text
-from .undo import UndoRule, known, undo_sections
+from .undo import UndoRule, UndoTable
+from .values import user_vlans, without_cipher
 
 if TYPE_CHECKING:
     from hier_config import HConfig, HConfigChild
 
     Node = HConfig | HConfigChild
 
-_ALL_VLANS = frozenset(range(1, 4095))
-#: Reversible cipher wrappers and password hashes (huawei-vrp-cli.md section 5).
-_CIPHER = re.compile(r"%\^%#.*?%\^%#|%@%@.*?%@%@|@%@%.*?@%@%|%\$%\$.*?%\$%\$|\$1[a-z]\$\S*")
 #: The portal's minimum redirect parameters (mission.md, Portal redirect URL).
 _PORTAL_NEEDS, _PORTAL_ONE_OF = "wlanuserip", ("wlanacname", "nasip")
-#: A `vlan N` view header (system view: the VLAN exists like one in `vlan batch`).
+#: A `vlan N` view header (system view: the VLAN exists like one in the VLAN list).
 _VLAN_VIEW = re.compile(r"vlan \d+")
 
 
 # -- VLAN lists ---------------------------------------------------------------------------------
-def vlan_set(text: str) -> set[int]:
-    """VLANs of a VRP list: `10 20 800 to 810`, or `all`."""
-    words = text.split()
-    if words == ["all"]:
-        return set(_ALL_VLANS)
-    out: set[int] = set()
-    i = 0
-    while i < len(words):
-        if i + 2 < len(words) and words[i + 1] == "to":
-            out.update(range(int(words[i]), int(words[i + 2]) + 1))
-            i += 3
-        else:
-            out.add(int(words[i]))
-            i += 1
-    return out
-
-
-def vlan_text(vlans: Iterable[int]) -> str:
-    """A VLAN set the way VRP prints it: sorted, runs as `a to b`."""
-    items: list[str] = []
-    ordered = sorted(set(vlans))
-    start = 0
-    for i, vlan in enumerate(ordered):
-        if i + 1 == len(ordered) or ordered[i + 1] != vlan + 1:
-            first = ordered[start]
-            items.append(str(first) if first == vlan else f"{first} to {vlan}")
-            start = i + 1
-    return " ".join(items)
-
-
-def vlans_in(view: Node, path: tuple[str, ...], key: str) -> set[int]:
+def vlans_in(table: UndoTable, view: Node, path: tuple[str, ...], key: str) -> set[int]:
     """Every VLAN the lines of `key` list in `view` (system view: `vlan N` blocks too)."""
     out: set[int] = set()
     for child in view.children:
-        undo = known(child.text, path)
+        undo = table.known(child.text, path)
         if undo and undo.rule.vlans and undo.key == key:
-            out |= vlan_set(child.text.removeprefix(key))
-        elif not path and key == "vlan batch" and _VLAN_VIEW.fullmatch(child.text):
+            out |= table.vlans.parse(child.text.removeprefix(key))
+        elif not path and key == table.vlan_list and _VLAN_VIEW.fullmatch(child.text):
             out.add(int(child.text.split()[1]))
     return out
 
@@ -88,14 +56,14 @@ def shown(path: tuple[str, ...], lines: Iterable[str]) -> tuple[str, ...]:
     return (*(" " * i + p for i, p in enumerate(path)), *(" " * len(path) + x for x in lines))
 
 
-def _normal_line(text: str, path: tuple[str, ...]) -> str:
-    undo = known(text, path)
+def _normal_line(table: UndoTable, text: str, path: tuple[str, ...]) -> str:
+    undo = table.known(text, path)
     if undo and undo.rule.secret:
         return f"{undo.key} <present>"
-    return _CIPHER.sub("<cipher>", text)
+    return without_cipher(text)
 
 
-def view_state(node: Node | None, path: tuple[str, ...]) -> frozenset[str] | None:
+def view_state(table: UndoTable, node: Node | None, path: tuple[str, ...]) -> frozenset[str] | None:
     """A view's content, normalised: ciphers present/absent only, VLAN lists as one sorted list.
 
     Lines are relative to the view, indented one space per level; None when the view is absent.
@@ -104,12 +72,12 @@ def view_state(node: Node | None, path: tuple[str, ...]) -> frozenset[str] | Non
         return None
     out: set[str] = set()
     for child in node.children:
-        undo = known(child.text, path)
+        undo = table.known(child.text, path)
         if undo and undo.rule.vlans:
-            out.add(f"{undo.key} {vlan_text(vlans_in(node, path, undo.key))}")
+            out.add(f"{undo.key} {table.vlans.format(vlans_in(table, node, path, undo.key))}")
             continue
-        out.add(_normal_line(child.text, path))
-        out |= {" " + x for x in view_state(child, (*path, child.text)) or ()}
+        out.add(_normal_line(table, child.text, path))
+        out |= {" " + x for x in view_state(table, child, (*path, child.text)) or ()}
     return frozenset(out)
 
 
@@ -121,25 +89,27 @@ class Scope:
     path: tuple[str, ...]
     keys: frozenset[str] = frozenset()
     vlans: frozenset[int] = frozenset()
+    vlan_list: str = ""  # the platform's VLAN list line, for the name
 
     def name(self) -> str:
         if self.path:
             return " / ".join(self.path)
-        return ", ".join(
-            [*sorted(k.removeprefix("undo ") for k in self.keys), *(["vlan batch"] * bool(self.vlans))]
-        )
+        vlans = [self.vlan_list] if self.vlans else []
+        return ", ".join([*sorted(k.removeprefix("undo ") for k in self.keys), *vlans])
 
-    def state(self, tree: Node) -> frozenset[str] | None:
+    def state(self, table: UndoTable, tree: Node) -> frozenset[str] | None:
         if self.path:
-            return view_state(node_at(tree, self.path), self.path)
+            return view_state(table, node_at(tree, self.path), self.path)
         lines = {
-            _normal_line(c.text, ()) for c in tree.children if (u := known(c.text)) and u.key in self.keys
+            _normal_line(table, c.text, ())
+            for c in tree.children
+            if (u := table.known(c.text)) and u.key in self.keys
         }
-        present = self.vlans & vlans_in(tree, (), "vlan batch")
+        present = self.vlans & vlans_in(table, tree, (), table.vlan_list)
         return frozenset(lines | {f"vlan {v}" for v in present})
 
 
-def scopes(forward: Iterable[Section], before: Node | None = None) -> list[Scope]:
+def scopes(table: UndoTable, forward: Iterable[Section], before: Node | None = None) -> list[Scope]:
     """The parts of a configuration `forward` touches; with `before`, a view created by the
     change is compared from the first view on its path that `before` lacks."""
     out: dict[tuple[str, ...], Scope] = {}
@@ -155,21 +125,21 @@ def scopes(forward: Iterable[Section], before: Node | None = None) -> list[Scope
             out.setdefault(path, Scope(path))
             continue
         for line in section.lines:
-            undo = known(line)
+            undo = table.known(line)
             if undo and undo.rule.vlans:
-                vlans |= vlan_set(line.removeprefix(undo.key))
+                vlans |= table.vlans.parse(line.removeprefix(undo.key))
             elif undo:
                 keys.add(undo.key)
-    root = [Scope((), frozenset(keys), frozenset(vlans))] if keys or vlans else []
+    root = [Scope((), frozenset(keys), frozenset(vlans), table.vlan_list)] if keys or vlans else []
     return root + list(out.values())
 
 
 def differences(
-    a: Node, b: Node, where: Iterable[Scope]
+    table: UndoTable, a: Node, b: Node, where: Iterable[Scope]
 ) -> Iterator[tuple[Scope, frozenset[str], frozenset[str]]]:
     """(scope, only in a, only in b) for each scope whose normalised content differs."""
     for scope in where:
-        sa, sb = scope.state(a), scope.state(b)
+        sa, sb = scope.state(table, a), scope.state(table, b)
         if sa != sb:
             absent = frozenset({"(absent)"})
             yield scope, (sa or absent) - (sb or frozenset()), (sb or absent) - (sa or frozenset())
@@ -193,31 +163,36 @@ def plan_device(
     shared-key ...` / `shared-key-cipher ...` line) is taken as satisfied; `rotate_key=True`
     sends the key again (and undo cannot restore the old one: warned). Undo never has a key.
     """
+    from .platforms import platform_for
+
+    table = platform_for(device.platform).undo
     chosen = list(device.sites if sites is None else sites)
     desired = render_device(device, spec, radius_key, chosen)
     run = config_tree(running)
     delta = config_tree(render_text(desired)).difference(run)
-    plan = HostPlan(device.name, device.role, device.platform)
-    plan.forward = [s for s in (_forward(x, run, delta, rotate_key) for x in desired) if s.lines]
-    rotated = [(s.path, x) for s in plan.forward for x in s.lines if _secret_present(run, s.path, x)]
-    plan.undo = undo_sections(
+    plan = HostPlan(device.name, device.role, device.platform, desired=desired)
+    plan.forward = [s for s in (_forward(table, x, run, delta, rotate_key) for x in desired) if s.lines]
+    rotated = [(s.path, x) for s in plan.forward for x in s.lines if _secret_present(table, run, s.path, x)]
+    plan.undo = table.undo_sections(
         [_without(s, {x for p, x in rotated if p == s.path}) for s in plan.forward],
         lambda path: node_at(run, path) is not None,
     )
     attachments = [device.sites[x] for x in chosen if x in device.sites]
     paths = _paths(run)
-    plan.conflicts = _setting_conflicts(desired, run) + _usage_conflicts(device.role, spec, run, attachments)
+    plan.conflicts = _setting_conflicts(table, desired, run) + _usage_conflicts(
+        device.role, spec, run, attachments
+    )
     plan.missing = _prerequisites(device.role, spec, paths, attachments)
-    plan.warnings = _warnings(device.role, spec, run, paths, attachments, radius_key)
+    plan.warnings = _warnings(table, device.role, spec, run, paths, attachments, radius_key)
     plan.warnings += [
         f"{p[-1]}: the RADIUS key is re-sent (--rotate-key); undo cannot restore the old one"
         for p, _ in rotated
     ]
-    plan.unsaved = _unsaved(run, running, saved, plan.forward)
+    plan.unsaved = _unsaved(table, run, running, saved, plan.forward)
     return plan
 
 
-def _forward(section: Section, run: Node, delta: Node, rotate_key: bool) -> Section:
+def _forward(table: UndoTable, section: Section, run: Node, delta: Node, rotate_key: bool) -> Section:
     """The part of a desired section the device lacks (VLAN lines cut to the missing VLANs)."""
     view = node_at(run, section.path)
     if view is None:
@@ -225,12 +200,13 @@ def _forward(section: Section, run: Node, delta: Node, rotate_key: bool) -> Sect
     wanted: list[str] = []
     in_delta = node_at(delta, section.path)
     for line in section.lines:
-        undo = known(line, section.path)
+        undo = table.known(line, section.path)
         if undo and undo.rule.vlans:
-            missing = vlan_set(line.removeprefix(undo.key)) - vlans_in(view, section.path, undo.key)
-            wanted += [f"{undo.key} {vlan_text(missing)}"] if missing else []
+            have = vlans_in(table, view, section.path, undo.key)
+            missing = table.vlans.parse(line.removeprefix(undo.key)) - have
+            wanted += [f"{undo.key} {table.vlans.format(missing)}"] if missing else []
         elif undo and undo.rule.secret:
-            wanted += [line] if rotate_key or not _secret_present(run, section.path, line) else []
+            wanted += [line] if rotate_key or not _secret_present(table, run, section.path, line) else []
         elif line.startswith("undo "):  # hier_config drops these from the difference
             wanted += [] if line in view.children else [line]
         elif in_delta is not None and line in in_delta.children:
@@ -238,28 +214,28 @@ def _forward(section: Section, run: Node, delta: Node, rotate_key: bool) -> Sect
     return Section(section.path, tuple(wanted), section.owner)
 
 
-def has_secret(view: Node | None, path: tuple[str, ...]) -> bool:
+def has_secret(table: UndoTable, view: Node | None, path: tuple[str, ...]) -> bool:
     """The view (entered by `path`) holds a secret, which the device shows only as cipher text."""
-    return view is not None and any((u := known(c.text, path)) and u.rule.secret for c in view.children)
+    return view is not None and any((u := table.known(c.text, path)) and u.rule.secret for c in view.children)
 
 
-def _secret_present(tree: Node, path: tuple[str, ...], line: str) -> bool:
-    undo = known(line, path)
-    return bool(undo and undo.rule.secret) and has_secret(node_at(tree, path), path)
+def _secret_present(table: UndoTable, tree: Node, path: tuple[str, ...], line: str) -> bool:
+    undo = table.known(line, path)
+    return bool(undo and undo.rule.secret) and has_secret(table, node_at(tree, path), path)
 
 
 def _without(section: Section, lines: set[str]) -> Section:
     return Section(section.path, tuple(x for x in section.lines if x not in lines), section.owner)
 
 
-def _unsaved(run: Node, running: str, saved: str, forward: list[Section]) -> list[str]:
+def _unsaved(table: UndoTable, run: Node, running: str, saved: str, forward: list[Section]) -> list[str]:
     """Touched top-level sections where running differs from saved (system view: the touched
     settings). The saved text is parsed only when it differs in more than its `!` headers."""
     views = {s.path[0] for s in forward if s.path}
-    touched = [x for x in scopes(forward) if not x.path] + [Scope((v,)) for v in sorted(views)]
+    touched = [x for x in scopes(table, forward) if not x.path] + [Scope((v,)) for v in sorted(views)]
     if not touched or _config_lines(running) == _config_lines(saved):
         return []
-    return [s.name() for s, _, _ in differences(run, config_tree(saved, views), touched)]
+    return [s.name() for s, _, _ in differences(table, run, config_tree(saved, views), touched)]
 
 
 def _config_lines(text: str) -> list[str]:
@@ -268,7 +244,7 @@ def _config_lines(text: str) -> list[str]:
 
 
 # -- conflicts ----------------------------------------------------------------------------------
-def _setting_conflicts(desired: Iterable[Section], run: Node) -> list[Conflict]:
+def _setting_conflicts(table: UndoTable, desired: Iterable[Section], run: Node) -> list[Conflict]:
     """Settings the device already has with another value in a view the service uses."""
     out: list[Conflict] = []
     settings: dict[tuple[str, ...], dict[tuple[UndoRule, str], list[str]]] = {}
@@ -277,9 +253,9 @@ def _setting_conflicts(desired: Iterable[Section], run: Node) -> list[Conflict]:
         if view is None:
             continue
         if section.path not in settings:
-            settings[section.path] = _settings(view, section.path)
+            settings[section.path] = _settings(table, view, section.path)
         for line in section.lines:
-            undo = known(line, section.path)
+            undo = table.known(line, section.path)
             if undo is None or undo.rule.secret or undo.rule.vlans:
                 continue
             others = [x for x in settings[section.path].get((undo.rule, undo.key), ()) if x != line]
@@ -294,12 +270,12 @@ def _setting_conflicts(desired: Iterable[Section], run: Node) -> list[Conflict]:
     return out
 
 
-def _settings(view: Node, path: tuple[str, ...]) -> dict[tuple[UndoRule, str], list[str]]:
+def _settings(table: UndoTable, view: Node, path: tuple[str, ...]) -> dict[tuple[UndoRule, str], list[str]]:
     """The view's lines by the setting they set (rule and key), in display order; one pass
     per view instead of one per desired line."""
     out: dict[tuple[UndoRule, str], list[str]] = {}
     for child in view.children:
-        if undo := known(child.text, path):
+        if undo := table.known(child.text, path):
             out.setdefault((undo.rule, undo.key), []).append(child.text)
     return out
 
@@ -319,7 +295,7 @@ def _usage_conflicts(role: str, spec: Any, run: Node, attachments: list[Any]) ->
                 used = [
                     c.text
                     for c in child.children
-                    if c.text.startswith("user-vlan ") and _user_vlans(c.text) & {spec.vlan}
+                    if c.text.startswith("user-vlan ") and spec.vlan in user_vlans(c.text)
                 ]
                 if used:
                     reason = f"VLAN {spec.vlan} already used on {trunk} by {child.text.split()[1]}"
@@ -334,12 +310,6 @@ def _usage_conflicts(role: str, spec: Any, run: Node, attachments: list[Any]) ->
         if taken:
             out.append(Conflict(f"ESS name {spec.ess.name} already used by another ESS id", tuple(taken)))
     return out
-
-
-def _user_vlans(line: str) -> set[int]:
-    """VLANs of `user-vlan 806`, `user-vlan 800 810` or `user-vlan 806 qinq 100`."""
-    numbers = [int(w) for w in line.split()[1:3] if w.isdigit()]
-    return set(range(numbers[0], numbers[-1] + 1)) if numbers else set()
 
 
 # -- prerequisites and warnings -----------------------------------------------------------------
@@ -415,7 +385,13 @@ def _paths(node: Node, prefix: str = "") -> list[str]:
 
 
 def _warnings(
-    role: str, spec: Any, run: Node, paths: list[str], attachments: list[Any], radius_key: str | None
+    table: UndoTable,
+    role: str,
+    spec: Any,
+    run: Node,
+    paths: list[str],
+    attachments: list[Any],
+    radius_key: str | None,
 ) -> list[str]:
     """What the device accepts but leaves the service broken or weaker, or what the
     configuration cannot show: said, not stopped."""
@@ -441,6 +417,6 @@ def _warnings(
             f"{' or '.join(_PORTAL_ONE_OF)}: the BRAS address sent as anything else (wlanacip) is neither"
         )
     group = f"radius-server group {spec.radius.group}"
-    if radius_key is None and not has_secret(run.children.get(group), (group,)):
+    if radius_key is None and not has_secret(table, run.children.get(group), (group,)):
         out.append(f"no RADIUS key given and {group} has none: the key line is not planned")
     return out

@@ -93,32 +93,40 @@ def _driver() -> HConfigDriverBase:
 def config_tree(text: str, views: Container[str] | None = None) -> HConfig:
     """Parse VRP indented text (as `display current-configuration` prints it) into a tree.
 
-    `#` separators (VRPv8 also puts ` #` inside blocks), `!` headers, trailing spaces and the
-    final `return` are dropped; a section shown twice is merged rather than refused, which
-    hier_config's own loader would do. With `views`, only those top-level sections keep their
-    lines (the others: their header alone), which spares the nodes nobody will read.
+    `#` separators (VRPv8 also puts ` #` inside blocks), `!` and `[V200R007C10SPC300]` headers,
+    trailing spaces, NUL bytes (eNSP ends its files with one) and the final `return` are dropped;
+    a section shown twice is merged rather than refused, which hier_config's own loader would do.
+    The line after a top-level `#` opens a top-level section even when indented: VRP5 shows
+    global commands as ` sysname X`, and they do not belong to the section before the `#`. With
+    `views`, only those top-level sections keep their lines (the others: their header alone),
+    which spares the nodes nobody will read.
     """
     from hier_config import get_hconfig
 
     root = get_hconfig(_driver())
     stack: list[tuple[int, HConfig | HConfigChild]] = [(-1, root)]
     skip = False
-    for raw in text.splitlines():
-        indent = len(raw) - len(raw.lstrip())
-        if indent and skip:
+    for raw in text.replace("\0", "").splitlines():
+        body = raw.lstrip()
+        indent = len(raw) - len(body)
+        if skip and indent > stack[-1][0]:
+            continue  # inside a section `views` leaves out: its header is stack[-1]
+        if not body or body[0] in "#!":
+            if raw[:1] == "#":
+                del stack[1:]
+                skip = False
             continue
-        text_ = " ".join(raw.split())
-        if not text_ or text_[0] in "#!":
-            continue
-        if indent == 0:
-            if text_ == "return":
+        while stack[-1][0] >= indent:
+            stack.pop()
+        text_ = " ".join(body.split())
+        if len(stack) == 1:
+            skip = False
+            if text_ == "return" or text_[0] == "[":
                 continue
             for start, pattern, repl in _ALIASES:
                 if text_.startswith(start):
                     text_ = pattern.sub(repl, text_)
             skip = views is not None and text_ not in views
-        while stack[-1][0] >= indent:
-            stack.pop()
         node = stack[-1][1].add_child(text_, return_if_present=True)
         stack.append((indent, node))
     return root

@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ssid_rollout.errors import InputError
@@ -227,21 +227,21 @@ class MaskingFilter(logging.Filter):
     Attach it to handlers: a logger's own filters do not see records from child loggers.
     """
 
-    def __init__(self, masker: Masker) -> None:
+    def __init__(self, mask: Callable[[str], str]) -> None:
         super().__init__()
-        self.masker = masker
+        self.mask = mask
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not hide the message, nor crash the caller
             message = f"{record.msg} {record.args}"
-        record.msg, record.args = self.masker.mask(message), None
+        record.msg, record.args = self.mask(message), None
         if record.exc_info:
             traceback = logging.Formatter().formatException(record.exc_info)
-            record.exc_text, record.exc_info = self.masker.mask(traceback), None
+            record.exc_text, record.exc_info = self.mask(traceback), None
         elif record.exc_text:
-            record.exc_text = self.masker.mask(record.exc_text)
+            record.exc_text = self.mask(record.exc_text)
         if record.stack_info:
-            record.stack_info = self.masker.mask(record.stack_info)
+            record.stack_info = self.mask(record.stack_info)
         return True

@@ -20,41 +20,23 @@ from typing import Any, NoReturn
 
 import paramiko
 from netmiko.exceptions import ReadTimeout
-from netmiko.huawei.huawei import HuaweiSSH, HuaweiVrpv8SSH
 
 from .errors import ConnectError, DeviceError, IdentityError
 from .model import Section
-from .platforms import ANY_QUESTION_RE, ERROR_RE, SAVE_SUCCESS_RE, Platform, prompt_re, question_for, view_of
+from .platforms import Platform, Prompts
 
-#: Login ends at a prompt alone on its line, so a `]` or `>` in a banner does not end it early.
-_LOGIN_RE = r"(?:Change now|Please choose|(?:^|\n)(?:<[^<>\r\n]+>|\[[^\[\]\r\n]+\])[ \t]*$)"
 #: Nothing but printable text reaches a device: a newline or escape inside a line would run as input.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MAX_EXTRA_QUITS = 4
-#: Paging off for this session only (huawei-vrp-cli.md section 1: `temporary`, not `temporary-mode`).
-PAGING_OFF = "screen-length 0 temporary"
 _IDLE_CHECK = 2.0  # seconds between paramiko's idle checks of a session
 
 
-class _FastLogin:
-    """Login and teardown for Netmiko's Huawei classes without their fixed waits."""
+class FastLogin:
+    """Login and teardown for Netmiko's classes without their fixed waits; a platform module makes
+    its driver as `type(name, (FastLogin, NetmikoClass), {"prompts": PROMPTS})`."""
 
+    prompts: Prompts
     _login_text = ""
-
-    def special_login_handler(self, delay_factor: float = 1.0) -> None:
-        conn: Any = self
-        wait = conn.read_timeout_override or 60.0
-        try:
-            data = conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M, read_timeout=wait)
-            if re.search(conn.password_change_prompt, data):
-                conn.write_channel("N" + conn.RETURN)
-                data += conn.read_until_pattern(pattern=_LOGIN_RE, re_flags=re.M, read_timeout=wait)
-        except ReadTimeout:
-            raise DeviceError(conn.host, "(login)", f"no prompt within {wait:g} s after login") from None
-        self._login_text = data
-
-    def _try_session_preparation(self, force_data: bool = True) -> None:
-        super()._try_session_preparation(force_data=False)  # type: ignore[misc]
 
     def __init__(self, *args: Any, host_key_policy: paramiko.MissingHostKeyPolicy, **kwargs: Any) -> None:
         self._host_key_policy = host_key_policy  # read by _build_ssh_client, during super().__init__
@@ -66,26 +48,31 @@ class _FastLogin:
         client.set_missing_host_key_policy(self._host_key_policy)
         return client
 
+    def special_login_handler(self, delay_factor: float = 1.0) -> None:
+        conn: Any = self
+        wait = conn.read_timeout_override or 60.0
+        try:
+            data = conn.read_until_pattern(pattern=self.prompts.login, re_flags=re.M, read_timeout=wait)
+            change = self.prompts.password_change
+            if change and re.search(change[0], data):
+                conn.write_channel(change[1] + conn.RETURN)
+                data += conn.read_until_pattern(pattern=self.prompts.login, re_flags=re.M, read_timeout=wait)
+        except ReadTimeout:
+            raise DeviceError(conn.host, "(login)", f"no prompt within {wait:g} s after login") from None
+        self._login_text = data
+
+    def _try_session_preparation(self, force_data: bool = True) -> None:
+        super()._try_session_preparation(force_data=False)  # type: ignore[misc]
+
     def session_preparation(self) -> None:
         """The base prompt from the login's last line; paging goes off with the session's first write."""
         conn: Any = self
         conn.ansi_escape_codes = True
-        prompt = conn.strip_ansi_escape_codes(self._login_text).strip().splitlines()[-1].strip()
-        conn.base_prompt = re.sub(r"^HRP_.", "", prompt)[1:-1].lstrip("~*")
+        last = conn.strip_ansi_escape_codes(self._login_text).strip().splitlines()[-1].strip()
+        conn.base_prompt = self.prompts.base(last)
 
     def cleanup(self, command: str = "quit") -> None:
         """Closing the channel ends the VTY session; skip Netmiko's 2 s config-mode probe."""
-
-
-class FastHuaweiSSH(_FastLogin, HuaweiSSH):
-    pass
-
-
-class FastHuaweiVrpv8SSH(_FastLogin, HuaweiVrpv8SSH):
-    pass
-
-
-DRIVERS: dict[str, type] = {"huawei": FastHuaweiSSH, "huawei_vrpv8": FastHuaweiVrpv8SSH}
 
 
 @dataclass(frozen=True)
@@ -118,9 +105,11 @@ class Session:
         self.on_write = on_write
         self.timeout = timeout
         self.base = conn.base_prompt
-        self._prompt_re = re.compile(r"(?:^|\n)(" + prompt_re(self.base).pattern + r")")
-        self.prompt = f"<{self.base}>"
+        self._prompts = platform.prompts
+        self._prompt_re = re.compile(r"(?:^|\n)(" + self._prompts.pattern(self.base).pattern + r")")
+        self.prompt = ""  # not read yet: neither user nor system view
         self.round_trips = 0
+        self.configured = False  # this session has sent configuration lines
         self._locked = False
         self._sync = 0
         self._poller: select.poll | None = None
@@ -164,10 +153,11 @@ class Session:
             if len(prompts) >= len(lines) and not buf[prompts[-1].end(1) :].strip():
                 return self._split(buf, lines, prompts)
             tail = buf[buf.rfind("\n") + 1 :]
-            if len(buf) > checked and (ANY_QUESTION_RE.search(tail) or question_for(tail)):
+            asked = self.platform.any_question_re.search(tail) or self.platform.question_for(tail)
+            if len(buf) > checked and asked:
                 checked = len(buf)
                 index = min(len(prompts), len(lines) - 1)
-                question = question_for(tail, context) if index == len(lines) - 1 else None
+                question = self.platform.question_for(tail, context) if index == len(lines) - 1 else None
                 if question is None:
                     self._refuse_question(lines[index], tail.strip(), deadline)
                 if self.on_write:
@@ -222,7 +212,7 @@ class Session:
 
     def _check(self, replies: list[Reply]) -> None:
         for reply in replies:
-            error = ERROR_RE.search(reply.output)
+            error = self.platform.error_re.search(reply.output)
             if error:
                 raise DeviceError(self.host, reply.command, error.group(0).strip())
             for text in self.platform.failure_texts:
@@ -233,7 +223,7 @@ class Session:
     # -- operations ------------------------------------------------------------------------
     def prepare(self) -> None:
         """Paging off and `display version` in the session's first write (the identity check reads it)."""
-        replies = self._exchange([PAGING_OFF, "display version"], "show")
+        replies = self._exchange([self.platform.paging, self.platform.show_version], "show")
         self._check(replies)
         self.version = _strip_echo(replies[1].output)
 
@@ -244,16 +234,20 @@ class Session:
         return [_strip_echo(r.output) for r in replies]
 
     @property
+    def in_user_view(self) -> bool:
+        return self._prompts.is_user(self.prompt)
+
+    @property
     def in_system_view(self) -> bool:
-        return self.prompt.startswith("[") and view_of(self.prompt) == self.base
+        return not self.in_user_view and self._prompts.view(self.prompt) == self._prompts.system(self.base)
 
     def system_view(self) -> None:
         if not self.in_system_view:
             self._back_to_system_view("config")
 
     def user_view(self) -> None:
-        if self.prompt.startswith("["):
-            self._check(self._exchange(["return"], "exit"))
+        if not self.in_user_view:
+            self._check(self._exchange([self._prompts.to_user], "exit"))
 
     def configure(
         self,
@@ -271,6 +265,7 @@ class Session:
         """
         if not sections:
             return
+        self.configured = True
         self.system_view()
         pending: list[tuple[str, str, str]] = []  # (line, check, view): "enter" | "under" | "exact" | ""
         try:
@@ -281,7 +276,7 @@ class Session:
                     pending += [(line, "exact", self.base) for line in section.lines]
                     continue
                 self._flush(pending + [(entry, "enter", "") for entry in section.path], context)
-                view = view_of(self.prompt)
+                view = self._prompts.view(self.prompt)
                 subviews = [
                     x for x in section.lines if self.platform.subview_re and self.platform.subview_re.match(x)
                 ]
@@ -302,7 +297,7 @@ class Session:
             self._check(replies)
             after = [r.view for r in replies[1:]] + [self.prompt]
             for (line, check, view), reply, nxt in zip(batch, replies, after, strict=True):
-                here, there = view_of(reply.view), view_of(nxt)
+                here, there = self._prompts.view(reply.view), self._prompts.view(nxt)
                 if check == "enter" and (there == here or not there.startswith(here)):
                     raise DeviceError(self.host, line, f"did not enter a new view (prompt [{there}])")
                 if (check == "under" and not here.startswith(view)) or (check == "exact" and here != view):
@@ -312,16 +307,17 @@ class Session:
         for _ in range(_MAX_EXTRA_QUITS):
             if self.in_system_view:
                 return
-            self._exchange(["system-view" if self.prompt.startswith("<") else "quit"], context)
+            step = self._prompts.enter_system if self.in_user_view else self._prompts.leave_view
+            self._exchange([step], context)
         raise DeviceError(self.host, "quit", f"could not get back to system view (prompt {self.prompt})")
 
     def save(self) -> str:
         """Save, answering each question by its own pattern; success needs the device's success line."""
         self.user_view()
-        replies = self._exchange(["save"], "save")
+        replies = self._exchange([self.platform.save], "save")
         self._check(replies)
         text = replies[0].output
-        if not SAVE_SUCCESS_RE.search(text):
+        if not self.platform.save_success_re.search(text):
             last = [x for x in text.splitlines() if x.strip()]
             raise DeviceError(self.host, "save", last[-1].strip() if last else "no success line")
         return text
@@ -335,8 +331,8 @@ class Session:
         if lock is None or self._locked:
             yield
             return
-        leave = ["return"] if self.prompt.startswith("[") else []
-        self._check(self._exchange([*leave, lock[0], "system-view"], "config"))
+        leave = [] if self.in_user_view else [self._prompts.to_user]
+        self._check(self._exchange([*leave, lock[0], self._prompts.enter_system], "config"))
         self._locked = True
         try:
             yield
@@ -344,7 +340,7 @@ class Session:
             self._locked = False
             if self.alive:
                 with contextlib.suppress(DeviceError):
-                    leave = ["return"] if self.prompt.startswith("[") else []
+                    leave = [] if self.in_user_view else [self._prompts.to_user]
                     self._check(self._exchange([*leave, lock[1]], "exit"))
 
     def commit(self, command: str = "commit") -> str:
@@ -398,9 +394,8 @@ def connect(
     from .identity import TrustOnFirstUse, check_identity
     from .parse import parse_version
 
-    driver = DRIVERS[platform.name]
     try:
-        conn = driver(
+        conn = platform.driver()(
             device_type=platform.name,
             host=hostname,
             port=port,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import pickle
 import signal
@@ -103,10 +102,21 @@ class Relay(Progress):
         """Nothing to stop: the parent's display is the one on screen."""
 
 
-def push_shards(
-    rollout: Any, run: Any, groups: list[list[str]], free: list[str], status: dict[str, Any], report: Any
-) -> None:
-    """Push each group of sites in its own process; fill `status` and `report` as `push_sites` does.
+def shard_groups(rollout: Any) -> list[list[str]]:
+    """Groups of sites for worker processes; one group when the run needs a single engine: waves or a
+    canary (their gates see every site), or a caller's own processors."""
+    o = rollout.options
+    count = processes_for(len(rollout.devices), o.processes)
+    staged = o.canary or (o.wave_size and o.wave_size < len(rollout.sites))
+    foreign = any(not isinstance(p, Progress) for p in o.processors)
+    if count < 2 or staged or foreign:
+        return [rollout.sites]
+    return partition(rollout.devices, rollout.sites, count)
+
+
+def push_shards(rollout: Any, run: Any, groups: list[list[str]], free: list[str]) -> dict[str, Any]:
+    """Push each group of sites in its own process; fill the run's report as one engine would, and
+    return the plans the workers pushed.
 
     Workers are `python -m ssid_rollout.shards`, not multiprocessing: spawning re-runs the
     caller's `__main__`, which a script without a main guard does not survive. Each gets its
@@ -117,6 +127,7 @@ def push_shards(
     workers = -(-options.workers // len(groups))
     procs: list[subprocess.Popen[bytes]] = []
     pending: dict[Connection, int] = {}
+    plans: dict[str, Any] = {}
     for index, sites in enumerate(groups):
         hosts = [n for n, d in rollout.devices.items() if any(s in d.sites for s in sites)]
         shard = replace(
@@ -135,23 +146,22 @@ def push_shards(
         command = [sys.executable, "-m", "ssid_rollout.shards", str(write), str(os.getpid())]
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(write,))
         os.close(write)
-        mine = {s: v for s, v in status.items() if s in sites}
+        mine = {s: v for s, v in run.report.sites.items() if s in sites}
         ours = [h for h in free if h in hosts]
-        job = (index, rollout.inventory, rollout.playbook, shard, run.path, bool(relays), mine, ours)
+        job = (rollout.inventory, rollout.playbook, shard, run.folder.path, bool(relays), mine, ours)
         assert proc.stdin is not None
         proc.stdin.write(pickle.dumps(job))
         proc.stdin.close()
         procs.append(proc)
         pending[Connection(read, writable=False)] = index
     try:
-        _collect(rollout, groups, procs, pending, relays, status, report)
+        _collect(rollout, groups, procs, pending, relays, run.report, plans)
     finally:
         for proc in procs:
             if pending:  # the parent stops early (Ctrl-C): its workers go before its locks do
                 proc.kill()
             _reap(proc)
-    _merge_plans(run, len(groups))
-    report.sites = status
+    return plans
 
 
 def _collect(
@@ -160,8 +170,8 @@ def _collect(
     procs: list[subprocess.Popen[bytes]],
     pending: dict[Connection, int],
     relays: list[Progress],
-    status: dict[str, Any],
     report: Any,
+    plans: dict[str, Any],
 ) -> None:
     """Read the workers' events until each has reported; bounded by the workers, which end on
     their own (their device waits are bounded) or die (their pipe then reads EOF)."""
@@ -177,13 +187,14 @@ def _collect(
                 del pending[conn]
                 conn.close()
             if kind == "done":
-                sites, hosts, warnings = args
-                status.update(sites)
+                sites, hosts, warnings, pushed = args
+                report.sites.update(sites)
+                plans.update(pushed)
                 # the parent's rows stand (a host locked by another run): a worker only saw it unchanged
                 report.hosts = {**hosts, **report.hosts}
                 report.warnings += warnings
             elif kind == "error":
-                _lost(rollout, groups[index], args[0], status, report)
+                _lost(rollout, groups[index], args[0], report)
             else:
                 for relay in relays:
                     getattr(relay, kind)(*args)
@@ -200,47 +211,39 @@ def _reap(proc: subprocess.Popen[bytes]) -> int:
 
 def _worker(events: Connection, job: tuple[Any, ...]) -> None:
     """One group's push in a worker process; its report (or its error) goes back to the parent."""
-    from .rollout import Report, Rollout
+    from .report import Report
+    from .rollout import Rollout
     from .runfolder import RunFolder
 
-    index, inventory, playbook, options, run_path, relay, status, free = job
+    inventory, playbook, options, run_path, relay, sites, free = job
     # until the secrets are known; input errors name files and fields, not secrets
     mask: Callable[[str], str] = str
     try:
         rollout = Rollout(inventory, playbook, replace(options, processors=(Relay(events),) if relay else ()))
-        mask = rollout.masker.mask
-        run = RunFolder(run_path, mask)
-        report = Report("push")
+        rollout._need_keys()
+        mask = rollout.mask
+        folder = RunFolder(run_path, mask)
+        report = Report("push", sites=dict(sites))
         try:
-            rollout.push_sites(run, free, status, report, plan_file=f"plan.{index}.json")
+            plans = rollout.push_group(folder, report, free, rollout.sites)
         finally:
-            run.close()
-        events.send(("done", report.sites, report.hosts, report.warnings))
+            folder.close()
+        events.send(("done", report.sites, report.hosts, report.warnings, plans))
     except BaseException as exc:  # noqa: BLE001 - the parent reports it; the worker only ends
         events.send(("error", "failed: " + mask(f"{type(exc).__name__}: {exc}".splitlines()[0])))
 
 
-def _lost(rollout: Any, sites: list[str], what: str, status: dict[str, Any], report: Any) -> None:
+def _lost(rollout: Any, sites: list[str], what: str, report: Any) -> None:
     """A worker that gave no report: its devices may be changed, so a person must look."""
+    from .report import SiteRow, Status
+
     reason = f"worker process {what}; see the run's journal, `rollback --run` restores what it applied"
     for site in sites:
-        status.setdefault(site, {"status": "failed", "reason": reason})
+        report.sites.setdefault(site, SiteRow(Status.FAILED, reason))
     for name, device in rollout.devices.items():
         if any(s in sites for s in device.sites):
-            report.hosts.setdefault(
-                name, rollout._host_row(name, status="manual-action-needed", reason=reason)
-            )
-
-
-def _merge_plans(run: Any, parts: int) -> None:
-    """The workers' plan files as the one `plan.json` a single-process push writes."""
-    merged: dict[str, Any] = {}
-    for index in range(parts):
-        part = run.path / f"plan.{index}.json"
-        if part.exists():
-            merged.update(json.loads(part.read_text(encoding="utf-8")))
-            part.unlink()
-    run.write_json("plan.json", merged)
+            row = rollout.row(name, status=Status.MANUAL_ACTION_NEEDED, reason=reason)
+            report.hosts.setdefault(name, row)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -1,15 +1,14 @@
-"""Nornir tasks: each one does all of one device's work for a stage in one session.
+"""Nornir tasks: each does all of one device's work for a stage in one session and returns a frozen result.
 
-Usable in anyone's `nr.run(task=...)`; the rollout engine only decides which hosts and
-sites each stage gets. Tasks return typed results and print nothing.
+Usable in anyone's `nr.run(task=...)`; the engine decides which hosts and sites each stage gets and
+keeps the ledger of what was applied. Tasks print nothing and keep no state between calls: what a
+later task needs (the plan, the backup, what is on the device) comes back in their results.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from nornir.core.task import Result, Task
 
 from .errors import DeviceError
 from .model import SHARED, Device, Fact, HostPlan, Section
-from .platforms import WHOLE_CONFIG, config_reads, platform_for
+from .platforms import Platform, platform_for
 from .session import Session, connect
 
 CONNECTION = "ssid_netmiko"
@@ -80,74 +79,64 @@ def session(task: Task, device: Device) -> Session:
     return conn
 
 
-@dataclass
-class Context:
-    """What every task of one run needs; built once by the engine (or by a script)."""
+@dataclass(frozen=True)
+class RunSettings:
+    """What every task of one run needs; built once by the engine (or by a script), never changed."""
 
-    devices: dict[str, Device]
-    spec_for: Callable[[Device], Any]
-    radius_keys: dict[str, str]
+    devices: Mapping[str, Device]
+    specs: Mapping[str, Any]  # host -> the service as that host sees it (ServiceSpec)
+    radius_keys: Mapping[str, str] = field(default_factory=dict)
     change_id: str = "adhoc"
     rotate_key: bool = False
     allow_unsaved: bool = False
     trial_seconds: int = 300
-    run: Any = None  # RunFolder, when the run writes artifacts
-    states: dict[str, DeviceState] = field(default_factory=dict)
-    #: sections that may be on each device because this run sent them (the compensation's scope)
-    applied: dict[str, list[Section]] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)  # device time spent in tasks, per host
-    round_trips: dict[str, int] = field(default_factory=dict)  # writes that waited for an answer
+    #: the run's journal: `journal(event, **fields)` returns once the event is on disk
+    journal: Callable[..., None] | None = None
+
+    def note(self, event: str, **fields: Any) -> None:
+        if self.journal is not None:
+            self.journal(event, **fields)
 
 
-def timed(func: Callable[..., Result]) -> Callable[..., Result]:
-    """Add the task's wall time to `ctx.seconds[host]`, so reports show where time goes."""
-
-    @functools.wraps(func)
-    def wrapper(task: Task, ctx: Context, *args: Any, **kwargs: Any) -> Result:
-        start = time.perf_counter()
-        try:
-            return func(task, ctx, *args, **kwargs)
-        finally:
-            name = task.host.name
-            ctx.seconds[name] = ctx.seconds.get(name, 0.0) + time.perf_counter() - start
-            conn = task.host.connections.get(CONNECTION)
-            if conn is not None:
-                ctx.round_trips[name] = conn.connection.round_trips
-
-    return wrapper
-
-
-@dataclass
-class DeviceState:
-    """What was read from a device before the change, and the plan made from it."""
+@dataclass(frozen=True)
+class ReadResult:
+    """A device as read before the change (the backup) and the plan made from it."""
 
     version: str
-    running: str
+    backup: str
     saved: str
     plan: HostPlan
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
-    """One device's result for a stage: per-site verdicts and the device-level state."""
+    """One device's verdict for a stage: per site, and the device-level state."""
 
     host: str
-    ok_sites: list[str] = field(default_factory=list)
-    failed_sites: dict[str, str] = field(default_factory=dict)
-    facts: list[Fact] = field(default_factory=list)
+    ok_sites: tuple[str, ...] = ()
+    failed_sites: Mapping[str, str] = field(default_factory=dict)
+    facts: tuple[Fact, ...] = ()
     changed: bool = False
     saved: bool | None = None
     error: str | None = None
-    remaining: list[str] = field(default_factory=list)  # undo lines a person must still send
+    remaining: tuple[str, ...] = ()  # undo lines a person must still send
 
 
-# -- check --------------------------------------------------------------------------------------
-@timed
-def check_device(task: Task, ctx: Context) -> Result:
+@dataclass(frozen=True)
+class PushResult:
+    """What a push or an undo left: the sections of this run still (possibly) on the device, which is
+    the engine's ledger for this host, and the verdict."""
+
+    applied: tuple[Section, ...]
+    outcome: Outcome
+
+
+# -- check ------------------------------------------------------------------------------------------
+def check_device(task: Task, run: RunSettings) -> Result:
     """Port open, login, the right device (host key, sysname, model), system view: changes nothing."""
     from .probe import tcp_probe
 
-    device = ctx.devices[task.host.name]
+    device = run.devices[task.host.name]
     closed = tcp_probe(device.hostname, device.port, 5.0)
     if closed:
         return Result(host=task.host, result=closed, failed=True)
@@ -160,195 +149,317 @@ def check_device(task: Task, ctx: Context) -> Result:
     return Result(host=task.host, result="ok")
 
 
-# -- read ---------------------------------------------------------------------------------------
-@timed
-def read_device(task: Task, ctx: Context, sites: Sequence[str] | None = None) -> Result:
-    """Connect, back up running/saved configuration and plan the change: nothing is configured."""
+# -- read -------------------------------------------------------------------------------------------
+def read_device(task: Task, run: RunSettings, sites: Sequence[str] | None = None) -> Result:
+    """Back up running and saved configuration and plan the change: nothing is configured."""
     from .plan import plan_device
 
-    device = ctx.devices[task.host.name]
+    device = run.devices[task.host.name]
     s = session(task, device)
-    running, saved = s.show("display current-configuration", "display saved-configuration")
-    if ctx.run:
-        ctx.run.write_backup(device.name, running)
+    running, saved = s.show(s.platform.show_running, s.platform.show_saved)
     plan = plan_device(
         device,
-        ctx.spec_for(device),
+        run.specs[device.name],
         running,
         saved,
-        radius_key=ctx.radius_keys.get(device.name),
-        rotate_key=ctx.rotate_key,
+        radius_key=run.radius_keys.get(device.name),
+        rotate_key=run.rotate_key,
         sites=sites,
     )
-    state = DeviceState(s.version, running, saved, plan)
-    ctx.states[device.name] = state
-    return Result(host=task.host, result=state)
+    return Result(host=task.host, result=ReadResult(s.version, running, saved, plan))
 
 
-def read_facts(s: Session, device: Device, ctx: Context, sites: Sequence[str]) -> list[Fact]:
+# -- verify -----------------------------------------------------------------------------------------
+def read_facts(
+    s: Session, device: Device, spec: Any, sites: Sequence[str], desired: Sequence[Section] | None = None
+) -> tuple[Fact, ...]:
     """Parse the device's own output into facts and compare them with the service (TTP).
 
-    Only the views the service lives in are read where a display shows them alone (a switch's
-    trunk ports and VLAN lines); a device that refuses such a display is read whole.
+    Only the views the service lives in (`desired`: the plan's rendering, else rendered here) are
+    read where the platform has a display that shows them alone; a device that refuses such a
+    display is read whole.
     """
-    from .parse import parse_config
     from .render import render_device
     from .verify import verify_device
 
-    spec = ctx.spec_for(device)
-    reads = config_reads(render_device(device, spec, None, sites))
+    platform = s.platform
+    if desired is None:
+        desired = render_device(device, spec, None, sites)
+    reads = platform.config_reads(x for x in desired if x.owner in (SHARED, *sites))
     try:
         texts = s.show(*reads)
     except DeviceError:
-        if reads == (WHOLE_CONFIG,) or not s.alive:
+        if reads == (platform.show_running,) or not s.alive:
             raise
-        texts = s.show(WHOLE_CONFIG)
-    return verify_device(device, spec, parse_config("\n".join(texts)), sites=sites)
+        texts = s.show(platform.show_running)
+    return tuple(verify_device(device, spec, platform.parse_config("\n".join(texts)), sites=sites))
 
 
-@timed
-def verify_task(task: Task, ctx: Context, sites: Sequence[str] | None = None) -> Result:
-    device = ctx.devices[task.host.name]
+def verify_task(task: Task, run: RunSettings, sites: Sequence[str] | None = None) -> Result:
+    device = run.devices[task.host.name]
     chosen = list(sites if sites is not None else device.sites)
-    facts = read_facts(session(task, device), device, ctx, chosen)
+    facts = read_facts(session(task, device), device, run.specs[device.name], chosen)
     return Result(host=task.host, result=facts, failed=any(not f.ok for f in facts))
 
 
-# -- push ---------------------------------------------------------------------------------------
-@timed
-def push_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
-    """Apply the planned difference for `sites`, verify, and save; compensate what fails."""
-    device = ctx.devices[task.host.name]
-    state = ctx.states[device.name]
-    out = Outcome(device.name)
+# -- push -------------------------------------------------------------------------------------------
+def push_device(
+    task: Task, run: RunSettings, read: ReadResult, sites: Sequence[str], applied: Sequence[Section] = ()
+) -> Result:
+    """Apply the planned difference for `sites`, verify, save; undo what fails on this device.
+
+    `applied` is what earlier waves of this run left on the device (the engine's ledger): it is not
+    sent again, and stays when this wave's sites fail."""
+    device = run.devices[task.host.name]
     wanted = [x for x in sites if x in device.sites]
-    if state.plan.unsaved and not ctx.allow_unsaved:
+    if read.plan.unsaved and not run.allow_unsaved:
         reason = "running and saved configuration differ (someone's unsaved work): " + "; ".join(
-            state.plan.unsaved
+            read.plan.unsaved
         )
-        out.failed_sites = dict.fromkeys(wanted, reason)
-        return Result(host=task.host, result=out, failed=True)
+        return _result(task, PushResult((), Outcome(device.name, failed_sites=dict.fromkeys(wanted, reason))))
     s = session(task, device)
+    work = _Work(s, device, run, read.backup, list(applied), read.plan.desired)
     try:
-        changes = bool(_sections(state.plan, [SHARED, *wanted]))
-        with s.exclusive() if changes else contextlib.nullcontext():
-            if platform_for(device.platform).two_stage:
-                _push_two_stage(s, device, ctx, state, wanted, out)
-            else:
-                _push_immediate(s, device, ctx, state, wanted, out)
+        with s.exclusive() if work.pending(read.plan, [SHARED, *wanted]) else contextlib.nullcontext():
+            work.push(read.plan, wanted)
     except DeviceError as exc:
         # the session itself failed (dropped, silent): the engine compensates with a new login
-        out.error = str(exc)
-        out.failed_sites.update({x: str(exc) for x in wanted if x not in out.failed_sites})
-        out.ok_sites = []
-        return Result(host=task.host, result=out, failed=True)
-    if out.ok_sites and out.changed and not out.remaining:
-        try:
-            s.save()
-            out.saved = True
-        except DeviceError as exc:
-            out.saved = False
-            out.error = f"applied, not saved: {exc}"
-    return Result(host=task.host, result=out, failed=bool(out.failed_sites or out.saved is False))
+        work.error = str(exc)
+        work.failed.update({x: str(exc) for x in wanted if x not in work.failed})
+        work.ok = []
+        return _result(task, work.result())
+    if work.ok and work.changed and not work.remaining:
+        work.save()
+    return _result(task, work.result())
+
+
+def compensate_device(
+    task: Task, run: RunSettings, backup: str, applied: Sequence[Section], sites: Sequence[str]
+) -> Result:
+    """Undo `sites` on a device this run changed (`applied`: the engine's ledger), e.g. a later stage
+    failed, or `rollback --run`. The shared objects go too when no other site on the device keeps
+    what this run applied; the sections are brought back to the `backup`, re-reading the device."""
+    device = run.devices[task.host.name]
+    s = session(task, device)
+    work = _Work(s, device, run, backup, list(applied))
+    work.changed = True
+    work.failed = dict.fromkeys(sites, "compensated")
+    work.ok = [x for x in device.sites if x not in sites and any(a.owner == x for a in applied)]
+    with s.exclusive():
+        work.undo_failed()
+    return _result(task, work.result(), undo=True)
+
+
+def _result(task: Task, result: PushResult, undo: bool = False) -> Result:
+    """Failed: a push whose sites failed, an undo that left lines for a person, a save that failed."""
+    out = result.outcome
+    failed = bool(out.remaining if undo else out.failed_sites) or out.saved is False or bool(out.remaining)
+    return Result(host=task.host, result=result, failed=failed)
 
 
 def _sections(plan: HostPlan, owners: Sequence[str]) -> list[Section]:
     return [x for x in plan.forward if x.owner in owners]
 
 
-def _journal(ctx: Context, event: str, **fields: Any) -> None:
-    if ctx.run:
-        ctx.run.journal(event, **fields)
+class _Refused(Exception):
+    """An owner's lines were refused where a failure takes every staged line with it."""
+
+    def __init__(self, owner: str, error: DeviceError) -> None:
+        super().__init__(str(error))
+        self.owner, self.error = owner, error
 
 
-def _push_immediate(
-    s: Session, device: Device, ctx: Context, state: DeviceState, sites: list[str], out: Outcome
-) -> None:
-    """VRP5: each line applies at once, so the undo script is on disk before the first one."""
-    from .render import render_text
+class _Work:
+    """One device's push or undo in progress; frozen into a PushResult at the end."""
 
-    if ctx.run:
-        ctx.run.write(f"undo/{device.name}.txt", render_text(state.plan.undo))
-    record = functools.partial(_record, ctx, device, out)
-    try:
-        s.configure(_sections(state.plan, [SHARED]), before=record)
-    except DeviceError as exc:
-        out.failed_sites = dict.fromkeys(sites, str(exc))
-        _compensate(s, device, ctx, state, out, list(ctx.applied.get(device.name, [])))
-        return
-    for site in sites:
-        try:
-            s.configure(_sections(state.plan, [site]), before=record)
-        except DeviceError as exc:
-            out.failed_sites[site] = str(exc)
-    _verify_sites(s, device, ctx, sites, out)
-    _compensate_failed(s, device, ctx, state, out)
+    def __init__(
+        self,
+        s: Session,
+        device: Device,
+        run: RunSettings,
+        backup: str,
+        applied: list[Section],
+        desired: Sequence[Section] | None = None,
+    ) -> None:
+        self.s, self.device, self.run, self.backup, self.desired = s, device, run, backup, desired
+        self.platform: Platform = s.platform
+        self.applied = applied
+        self.committed = len(applied)  # how much of `applied` a discard keeps
+        self.ok: list[str] = []
+        self.failed: dict[str, str] = {}
+        self.facts: tuple[Fact, ...] = ()
+        self.changed = False
+        self.saved: bool | None = None
+        self.error: str | None = None
+        self.remaining: list[str] = []
 
+    def result(self) -> PushResult:
+        outcome = Outcome(
+            self.device.name,
+            tuple(self.ok),
+            dict(self.failed),
+            self.facts,
+            self.changed,
+            self.saved,
+            self.error,
+            tuple(self.remaining),
+        )
+        return PushResult(tuple(self.applied), outcome)
 
-def _push_two_stage(
-    s: Session, device: Device, ctx: Context, state: DeviceState, sites: list[str], out: Outcome
-) -> None:
-    """VRPv8: stage, `commit trial`, verify, then confirm; a failing site is dropped and restaged."""
-    remaining = list(sites)
-    for _ in range(len(sites) + 1):
-        sections = _sections(state.plan, [SHARED, *remaining])
-        if not sections:
-            _verify_sites(s, device, ctx, remaining, out)
+    # -- journal ----------------------------------------------------------------------------------
+    def record(self, section: Section) -> None:
+        """Journal a section as applied before it is sent, so a crash mid-section can be undone."""
+        self.run.note("applied", host=self.device.name, **_fields(section))
+        if section not in self.applied:
+            self.applied.append(section)
+        self.changed = True
+
+    def discarded(self) -> None:
+        self.run.note("discarded", host=self.device.name)
+        del self.applied[self.committed :]
+
+    def confirmed(self) -> None:
+        if self.platform.commit.atomic:  # only a staged change can be discarded later
+            self.run.note("committed", host=self.device.name)
+        self.committed = len(self.applied)
+
+    # -- push -------------------------------------------------------------------------------------
+    def push(self, plan: HostPlan, sites: list[str]) -> None:
+        """Stage the shared objects and each site's lines, commit, verify, confirm; a failing site is
+        dropped (and, where the platform's staging is atomic, the rest staged again)."""
+        strategy = self.platform.commit
+        remaining = list(sites)
+        for _ in range(len(sites) + 1):
+            start = len(self.applied)
+            staged = bool(self.pending(plan, [SHARED, *remaining]))
+            try:
+                if strategy.atomic:  # one write stream: a refused line names its owner
+                    strategy.stage(self.s, self.pending(plan, [SHARED, *remaining]), before=self.record)
+                else:
+                    for owner in [SHARED, *remaining]:
+                        self._stage(owner, self.pending(plan, [owner]))
+                if staged:
+                    strategy.commit(self.s, self.run.change_id, self.run.trial_seconds)
+            except (_Refused, DeviceError) as exc:
+                if isinstance(exc, DeviceError) and not self.s.alive:
+                    raise
+                owner, error = (
+                    (exc.owner, exc.error)
+                    if isinstance(exc, _Refused)
+                    else (_owner_of(exc, self.applied[start:]), exc)
+                )
+                if strategy.atomic:
+                    strategy.discard(self.s, committed=False)
+                    self.discarded()
+                if owner == SHARED:
+                    self.failed.update(dict.fromkeys(remaining, str(error)))
+                    self.undo_failed()
+                    return
+                self.failed[owner] = str(error)
+                remaining.remove(owner)
+                if strategy.atomic:
+                    continue
+            live = [x for x in remaining if x not in self.failed]
+            facts = self._verify(live)
+            bad = _failing_owners(facts)
+            if strategy.atomic and bad:
+                strategy.discard(self.s, committed=True)
+                self.discarded()
+                self._fail_owners(bad, facts, live)
+                if SHARED in bad:
+                    return
+                remaining = [x for x in remaining if x not in bad]
+                continue
+            if staged:
+                strategy.confirm(self.s)
+                self.confirmed()
+            if (
+                strategy.atomic and staged and live
+            ):  # a trial that ran out before the confirmation left nothing
+                facts = self._verify(live)
+                bad = _failing_owners(facts)
+                for owner in bad:
+                    for site in live if owner == SHARED else [owner]:
+                        reason = f"not there after confirming the commit trial: {_fact_reason(facts, owner)}"
+                        self.failed.setdefault(site, reason)
+            else:
+                self._fail_owners(bad, facts, live)
+            self.ok = [x for x in live if x not in self.failed]
+            self.undo_failed()
             return
+
+    def pending(self, plan: HostPlan, owners: Sequence[str]) -> list[Section]:
+        """The owners' planned sections that an earlier wave of this run has not applied already."""
+        return [x for x in _sections(plan, owners) if x not in self.applied[: self.committed]]
+
+    def _stage(self, owner: str, sections: list[Section]) -> None:
+        """Lines that apply at once, one owner at a time: a refused site leaves the others going."""
         try:
-            s.configure(sections, before=lambda x: _journal(ctx, "applied", host=device.name, **_fields(x)))
-            s.commit(f"commit trial {ctx.trial_seconds} description {ctx.change_id}")
+            self.platform.commit.stage(self.s, sections, before=self.record)
         except DeviceError as exc:
-            if not s.alive:
+            if not self.s.alive:
                 raise
-            s.commit("clear configuration candidate")
-            _journal(ctx, "discarded", host=device.name)
-            failed = _owner_of(exc, sections)
-            if failed == SHARED:
-                out.failed_sites.update(dict.fromkeys(remaining, str(exc)))
-                return
-            out.failed_sites[failed] = str(exc)
-            remaining.remove(failed)
-            continue
-        facts = read_facts(s, device, ctx, remaining)
-        bad = _failing_owners(facts)
-        if not bad:
-            ctx.applied.setdefault(device.name, []).extend(sections)
-            s.commit("commit")
-            _journal(ctx, "committed", host=device.name)
-            out.changed, out.ok_sites = True, remaining
-            # a trial that ran out before the confirmation leaves nothing behind: verify again
-            _verify_sites(s, device, ctx, remaining, out)
-            for site in remaining:
-                if site in out.failed_sites:
-                    out.failed_sites[site] = (
-                        f"not there after confirming the commit trial: {out.failed_sites[site]}"
-                    )
-            return
-        s.commit("abort trial")
-        _journal(ctx, "discarded", host=device.name)
-        reason = {o: _fact_reason(facts, o) for o in bad}
-        if SHARED in bad:
-            out.failed_sites.update(dict.fromkeys(remaining, reason[SHARED]))
-            return
-        out.failed_sites.update({o: reason[o] for o in bad})
-        remaining = [x for x in remaining if x not in bad]
+            if owner == SHARED:
+                raise _Refused(owner, exc) from None
+            self.failed[owner] = str(exc)
 
+    def _verify(self, sites: list[str]) -> tuple[Fact, ...]:
+        self.facts = read_facts(self.s, self.device, self.run.specs[self.device.name], sites, self.desired)
+        return self.facts
 
-def _record(ctx: Context, device: Device, out: Outcome, section: Section) -> None:
-    """Journal a section as applied before it is sent, so a crash mid-section can be undone."""
-    _journal(ctx, "applied", host=device.name, **_fields(section))
-    sent = ctx.applied.setdefault(device.name, [])
-    if section not in sent:
-        sent.append(section)
-    out.changed = True
+    def _fail_owners(self, bad: set[str], facts: tuple[Fact, ...], live: list[str]) -> None:
+        for owner in bad:
+            for site in live if owner == SHARED else [owner]:
+                self.failed.setdefault(site, _fact_reason(facts, owner))
+
+    # -- undo -------------------------------------------------------------------------------------
+    def undo_failed(self) -> None:
+        """Undo failed sites' sections; the shared ones too when no site on the device (this wave's or an
+        earlier one's) keeps the service."""
+        kept = set(self.ok) | {x.owner for x in self.applied if x.owner not in (SHARED, *self.failed)}
+        owners = list(self.failed) + ([] if kept else [SHARED])
+        sections = [x for x in self.applied if x.owner in owners]
+        if sections:
+            self.restore(sections)
+
+    def restore(self, sections: list[Section]) -> None:
+        """Bring the touched sections back to the backup, re-reading the device first."""
+        from .restore import restore_plan, touched_equal
+
+        if not self.s.configured:  # a new login after a lost session: end what it left pending
+            self.platform.commit.end_stale(self.s)
+        table = self.platform.undo
+        (current,) = self.s.show(self.platform.show_running)
+        undo, conflicts = restore_plan(table, self.backup, current, sections)
+        self.run.note("compensate", host=self.device.name, sections=[[*x.path, *x.lines] for x in undo])
+        try:
+            self.platform.commit.restore(self.s, undo)
+        except DeviceError as exc:
+            self.error = f"compensation failed: {exc}"
+        (after,) = self.s.show(self.platform.show_running)
+        left = touched_equal(table, self.backup, after, sections)
+        self.remaining = left + [f"conflict: {c.reason}: {'; '.join(c.lines)}" for c in conflicts]
+        if left:
+            return
+        self.applied[:] = [x for x in self.applied if x not in sections]
+        self.committed = min(self.committed, len(self.applied))
+        self.changed = bool(self.applied)
+        self.save(restored=True)
+
+    def save(self, restored: bool = False) -> None:
+        try:
+            self.s.save()
+            self.saved = True
+        except DeviceError as exc:
+            self.saved = False
+            self.error = f"{'restored' if restored else 'applied'}, not saved: {exc}"
 
 
 def _fields(section: Section) -> dict[str, Any]:
     return {"path": list(section.path), "lines": list(section.lines), "owner": section.owner}
 
 
-def _owner_of(exc: DeviceError, sections: list[Section]) -> str:
+def _owner_of(exc: DeviceError, sections: Sequence[Section]) -> str:
     """The owner of the section whose line the device refused."""
     for section in sections:
         if exc.command in section.path or exc.command in section.lines:
@@ -356,83 +467,10 @@ def _owner_of(exc: DeviceError, sections: list[Section]) -> str:
     return SHARED
 
 
-def _failing_owners(facts: list[Fact]) -> set[str]:
+def _failing_owners(facts: Sequence[Fact]) -> set[str]:
     return {f.owner for f in facts if not f.ok}
 
 
-def _fact_reason(facts: list[Fact], owner: str) -> str:
+def _fact_reason(facts: Sequence[Fact], owner: str) -> str:
     bad = [f for f in facts if f.owner == owner and not f.ok]
     return "; ".join(f"{f.name}: expected {f.expected}, found {f.found}" for f in bad)
-
-
-def _verify_sites(s: Session, device: Device, ctx: Context, sites: list[str], out: Outcome) -> None:
-    live = [x for x in sites if x not in out.failed_sites]
-    out.facts = read_facts(s, device, ctx, live)
-    bad = _failing_owners(out.facts)
-    for owner in bad:
-        for site in live if owner == SHARED else [owner]:
-            out.failed_sites.setdefault(site, _fact_reason(out.facts, owner))
-    out.ok_sites = [x for x in live if x not in out.failed_sites]
-
-
-def _compensate_failed(s: Session, device: Device, ctx: Context, state: DeviceState, out: Outcome) -> None:
-    """Undo failed sites' sections; the shared ones too when no site on the device kept the service."""
-    owners = list(out.failed_sites) + ([] if out.ok_sites else [SHARED])
-    sections = [x for x in ctx.applied.get(device.name, []) if x.owner in owners]
-    if sections:
-        _compensate(s, device, ctx, state, out, sections)
-
-
-def _compensate(
-    s: Session, device: Device, ctx: Context, state: DeviceState, out: Outcome, sections: list[Section]
-) -> None:
-    """Bring the touched sections back to the backup, re-reading the device first."""
-    from .restore import restore_plan, touched_equal
-
-    if platform_for(device.platform).two_stage and s.round_trips == 0:
-        # a new login after a lost session: a trial the old session left running is ended first
-        with contextlib.suppress(DeviceError):
-            s.commit("abort trial")
-    (current,) = s.show("display current-configuration")
-    undo, conflicts = restore_plan(state.running, current, sections)
-    _journal(ctx, "compensate", host=device.name, sections=[_lines(x) for x in undo])
-    try:
-        s.configure(undo, context="undo")
-        if platform_for(device.platform).two_stage:
-            s.commit("commit")
-    except DeviceError as exc:
-        out.error = f"compensation failed: {exc}"
-    (after,) = s.show("display current-configuration")
-    left = touched_equal(state.running, after, sections)
-    out.remaining = left + [f"conflict: {c.reason}: {'; '.join(c.lines)}" for c in conflicts]
-    if not left:
-        ctx.applied[device.name] = [x for x in ctx.applied.get(device.name, []) if x not in sections]
-        out.changed = bool(ctx.applied[device.name])
-        if sections:
-            try:
-                s.save()
-                out.saved = True
-            except DeviceError as exc:
-                out.saved = False
-                out.error = f"restored, not saved: {exc}"
-
-
-def _lines(section: Section) -> list[str]:
-    return [*section.path, *section.lines]
-
-
-@timed
-def compensate_device(task: Task, ctx: Context, sites: Sequence[str]) -> Result:
-    """Roll back `sites` on a device this run changed (`ctx.applied`), e.g. a later stage failed.
-
-    The shared objects go too when no other site on the device still has what this run applied.
-    """
-    device = ctx.devices[task.host.name]
-    applied = ctx.applied.get(device.name, [])
-    out = Outcome(device.name, changed=True)
-    out.failed_sites = dict.fromkeys(sites, "compensated")
-    out.ok_sites = [x for x in device.sites if x not in sites and any(a.owner == x for a in applied)]
-    s = session(task, device)
-    with s.exclusive():
-        _compensate_failed(s, device, ctx, ctx.states[device.name], out)
-    return Result(host=task.host, result=out, failed=bool(out.remaining))

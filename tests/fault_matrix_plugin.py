@@ -161,16 +161,20 @@ def device_problems(
 ) -> list[str]:
     """Why one device (of the LoadedInventory `loaded`) is in neither clean state ([] = clean)."""
     from ssid_rollout.parse import parse_config
+    from ssid_rollout.platforms import platform_for
     from ssid_rollout.restore import touched_equal
     from ssid_rollout.verify import verify_device
 
+    VRP = platform_for("huawei")
+
     device, spec = loaded.devices[name], loaded.specs[name]
-    row = report.hosts.get(name, {})
+    data = report.to_dict()
+    row = data["hosts"].get(name, {})
     running, saved = after.running[name], after.saved[name]
     if not touched:
         return [] if running == before.running[name] else [f"{name}: changed but nothing journaled"]
-    sites = [s for s in device.sites if s in report.sites]
-    done = [s for s in sites if report.sites[s].get("status") == "done"]
+    sites = [s for s in device.sites if s in data["sites"]]
+    done = [s for s in sites if data["sites"][s].get("status") == "done"]
     problems: list[str] = []
     if done:
         bad: dict[str, list[Any]] = {}
@@ -187,19 +191,19 @@ def device_problems(
     restored_owners = [s for s in sites if s not in done] + ([] if done else [SHARED])
     restored = [x for x in touched if x.owner in restored_owners]
     for text, what in ((running, "running"), (saved, "saved")):
-        problems += [f"{name} ({what}): {d}" for d in touched_equal(before.running[name], text, restored)]
+        found = touched_equal(VRP.undo, before.running[name], text, restored)
+        problems += [f"{name} ({what}): {d}" for d in found]
     return problems
 
 
 def report_problems(report: Any) -> list[str]:
     """What a report must say for every failure: a reason per site and host, and never a traceback."""
-    problems = (
-        [f"traceback in report: {report.command}"] if "Traceback" in json.dumps(report.to_dict()) else []
-    )
-    for site, row in report.sites.items():
+    data = report.to_dict()
+    problems = [f"traceback in report: {report.command}"] if "Traceback" in json.dumps(data) else []
+    for site, row in data["sites"].items():
         if row.get("status") != "done" and not row.get("reason"):
             problems.append(f"site {site} is {row.get('status')} without a reason")
-    for host, row in report.hosts.items():
+    for host, row in data["hosts"].items():
         bad = row.get("status") in ("failed", "unreachable", "applied-not-saved", "manual-action-needed")
         if bad and not (row.get("reason") or row.get("error") or row.get("failed_sites")):
             problems.append(f"host {host} is {row.get('status')} without a reason")
@@ -236,12 +240,13 @@ def fleet_problems(lab: Any, inventory: Path, report: Any, before: Snapshot) -> 
 
 def device_state(name: str, report: Any, touched: bool) -> str:
     """A short word for the matrix: what became of the device the fault was on."""
-    row = report.hosts.get(name, {})
+    data = report.to_dict()
+    row = data["hosts"].get(name, {})
     status = row.get("status", "?")
     if not touched:
         return "untouched" if status in ("unreachable", "unchanged", "failed") else status
-    sites = [s for s in row.get("sites", []) if s in report.sites]
-    done = sum(1 for s in sites if report.sites[s].get("status") == "done")
+    sites = [s for s in row.get("sites", []) if s in data["sites"]]
+    done = sum(1 for s in sites if data["sites"][s].get("status") == "done")
     if status == "applied-not-saved":
         return "not-saved"
     if done == len(sites):

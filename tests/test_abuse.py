@@ -491,9 +491,9 @@ def test_devices_answering_garbage_are_stopped_with_a_clear_reason_within_the_ti
     assert elapsed < BROKEN_TIMEOUT + 8, elapsed
     for host in BROKEN:
         row = report.hosts[host]
-        assert row["status"] == "unreachable", (host, row)
-        assert "no prompt within" in row["reason"] and "\n" not in row["reason"], (host, row["reason"])
-    assert {h: r["status"] for h, r in report.hosts.items() if h not in BROKEN} == dict.fromkeys(
+        assert row.status == "unreachable", (host, row)
+        assert "no prompt within" in row.reason and "\n" not in row.reason, (host, row.reason)
+    assert {h: r.status for h, r in report.hosts.items() if h not in BROKEN} == dict.fromkeys(
         ("gz-bras-01", "gz-bras-02", "gz-ac-01", "gz-ac-02"), "change"
     )
     assert report.exit_code == 1

@@ -70,10 +70,10 @@ def test_verify_names_host_and_fact_after_a_line_is_removed_on_a_device(tmp_path
         report = _rollout(tmp_path, inv, sites=(YUEXIU,)).verify()
     assert report.exit_code == 1
     row = report.hosts["gz-yx-sw01"]
-    assert row["status"] == "failed"
-    bad = [(f["name"], f["expected"], f["found"]) for f in row["facts"] if not f["ok"]]
+    assert row.status == "failed"
+    bad = [(f.name, f.expected, f.found) for f in row.facts if not f.ok]
     assert bad == [("trunk GigabitEthernet0/0/2 allows 806", "allowed", "not allowed")]
-    assert {h: r["status"] for h, r in report.hosts.items() if h != "gz-yx-sw01"} == {
+    assert {h: r.status for h, r in report.hosts.items() if h != "gz-yx-sw01"} == {
         "gz-bras-01": "ok",
         "gz-ac-01": "ok",
     }
@@ -88,7 +88,7 @@ def test_verify_reads_a_switch_and_an_ac_in_parts_and_a_bras_whole(tmp_path: Pat
             name: [c for c in lab.devices[name].commands() if c.startswith(whole)]
             for name in ("gz-yx-sw01", "gz-ac-01", "gz-bras-01")
         }
-    assert report.exit_code == 0 and all(h["status"] == "ok" for h in report.hosts.values())
+    assert report.exit_code == 0 and all(h.status == "ok" for h in report.hosts.values())
     for name in ("gz-yx-sw01", "gz-ac-01"):  # the backup before the push reads whole, verifies in parts
         assert reads[name][0] == whole and whole not in reads[name][1:], reads[name]
         assert reads[name][-1].startswith((f"{whole} | include ^", f"{whole} interface "))
@@ -103,8 +103,8 @@ def test_a_switch_that_refuses_a_part_display_is_read_whole(tmp_path: Path) -> N
         report = _rollout(tmp_path, inv, sites=(YUEXIU,)).push()
         reads = [c for c in lab.devices["gz-yx-sw01"].commands() if c.startswith(whole)]
         allowed = lab.devices["gz-yx-sw01"].running_text()
-    assert report.exit_code == 0 and report.hosts["gz-yx-sw01"]["status"] == "changed"
-    assert all(f["ok"] for f in report.hosts["gz-yx-sw01"]["facts"])
+    assert report.exit_code == 0 and report.hosts["gz-yx-sw01"].status == "changed"
+    assert all(f.ok for f in report.hosts["gz-yx-sw01"].facts)
     assert reads[-1] == whole and any(c.startswith(f"{whole} interface") for c in reads)
     assert re.search(r"port trunk allow-pass vlan [^\n]*\b806\b", allowed)
 
@@ -113,8 +113,8 @@ def test_verify_reports_an_unreachable_host_instead_of_crashing(tmp_path: Path) 
     with serve(tmp_path, {"gz-yx-sw01": Faults(closed=True)}) as (_lab, inv):
         report = _rollout(tmp_path, inv, sites=(YUEXIU,)).verify()
     assert report.exit_code == 1
-    assert report.hosts["gz-yx-sw01"]["status"] == "unreachable"
-    assert "port closed" in report.hosts["gz-yx-sw01"]["reason"]
+    assert report.hosts["gz-yx-sw01"].status == "unreachable"
+    assert "port closed" in report.hosts["gz-yx-sw01"].reason
 
 
 # -- VRPv8 commit and trial ------------------------------------------------------------------------
@@ -126,9 +126,9 @@ def test_vrpv8_commit_refused_rolls_its_site_back_and_leaves_the_bras_unchanged(
         after = Snapshot.of(lab)
         ac_commands = _config_commands(lab.devices["gz-ac-02"])
     assert report.exit_code == 1
-    assert report.sites[PANYU]["status"] == "rolled-back"
-    assert re.search(r"gz-bras-02.*commit.*locked", report.sites[PANYU]["reason"]), report.sites[PANYU]
-    assert report.sites[YUEXIU]["status"] == "done"
+    assert report.sites[PANYU].status == "rolled-back"
+    assert re.search(r"gz-bras-02.*commit.*locked", report.sites[PANYU].reason), report.sites[PANYU]
+    assert report.sites[YUEXIU].status == "done"
     assert _body(after.running["gz-bras-02"]) == _body(before.running["gz-bras-02"])
     assert after.saved["gz-bras-02"] == before.saved["gz-bras-02"]
     assert ac_commands == []  # the AC stage never started for the failed site
@@ -177,7 +177,7 @@ def test_vrpv8_trial_expired_before_confirmation_is_not_reported_done(tmp_path: 
             report = _rollout(tmp_path, inv, sites=(PANYU,), approve_sites=(PANYU,)).push()
         assert expired.is_set()
         problems = fleet_problems(lab, inv, report, before)
-    assert report.sites[PANYU]["status"] != "done"
+    assert report.sites[PANYU].status != "done"
     assert report.exit_code == 1
     assert problems == []
 
@@ -199,9 +199,9 @@ def test_vrpv8_refused_subinterface_is_the_reason_reported(tmp_path: Path) -> No
         report = _rollout(tmp_path, inv, sites=(PANYU,), approve_sites=(PANYU,)).push()
         problems = fleet_problems(lab, inv, report, before)
     assert problems == []
-    assert report.sites[PANYU]["status"] == "rolled-back"
-    assert "interface Eth-Trunk5.807" in report.sites[PANYU]["reason"]
-    assert "Wrong parameter" in report.sites[PANYU]["reason"]
+    assert report.sites[PANYU].status == "rolled-back"
+    assert "interface Eth-Trunk5.807" in report.sites[PANYU].reason
+    assert "Wrong parameter" in report.sites[PANYU].reason
 
 
 # -- save ------------------------------------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_each_save_prompt_variant_ends_with_saved_equal_to_running(variant: str,
         saves = {h: lab.devices[h].commands().count("save") for h in hosts}
     assert report.exit_code == 0, json.dumps(report.to_dict(), indent=1)[:2000]
     for host in hosts:
-        assert report.hosts[host]["status"] == "changed", (host, report.hosts[host])
+        assert report.hosts[host].status == "changed", (host, report.hosts[host])
         saved, running = states[host]
         assert saved == running, host
         assert saves[host] == 1, host
@@ -227,11 +227,11 @@ def test_failed_save_is_reported_applied_not_saved(host: str, tmp_path: Path) ->
         saved, running = lab.devices[host].saved_text(), lab.devices[host].running_text()
     row = report.hosts[host]
     assert report.exit_code == 1
-    assert row["status"] == "applied-not-saved", row
-    assert "not saved" in row["error"] and "Failed to save" in row["error"]
-    assert row["facts"] and all(f["ok"] for f in row["facts"])  # the change itself is verified
+    assert row.status == "applied-not-saved", row
+    assert "not saved" in row.error and "Failed to save" in row.error
+    assert row.facts and all(f.ok for f in row.facts)  # the change itself is verified
     assert saved != running
-    assert all(r["status"] not in ("rolled-back", "failed") for r in report.sites.values()), report.sites
+    assert all(r.status not in ("rolled-back", "failed") for r in report.sites.values()), report.sites
 
 
 # -- someone else's unsaved work -------------------------------------------------------------------
@@ -248,14 +248,14 @@ def test_someone_elses_unsaved_change_stops_the_host_and_is_never_saved(tmp_path
         allowed = _rollout(tmp_path, inv, sites=(YUEXIU,), allow_unsaved=True, change_id="CHG-2").push()
     row = refused.hosts["gz-yx-sw01"]
     assert refused.exit_code == 1
-    assert row["status"] == "failed"
+    assert row.status == "failed"
     assert re.search(r"unsaved.*interface GigabitEthernet0/0/2", str(row)), row
-    assert refused.sites[YUEXIU]["status"] in ("failed", "rolled-back")
-    assert "unsaved" in refused.sites[YUEXIU]["reason"]
+    assert refused.sites[YUEXIU].status in ("failed", "rolled-back")
+    assert "unsaved" in refused.sites[YUEXIU].reason
     assert sent == []
     assert "someone-elses" not in saved_after_refusal
     assert allowed.exit_code == 0, allowed.to_dict()
-    assert allowed.hosts["gz-yx-sw01"]["status"] == "changed"
+    assert allowed.hosts["gz-yx-sw01"].status == "changed"
 
 
 # -- a session dropped mid-push --------------------------------------------------------------------
@@ -279,9 +279,9 @@ def test_session_dropped_mid_push_leaves_the_site_compensated(host: str, k: int,
         problems = fleet_problems(lab, inv, report, before)
     site = YUEXIU if host == "gz-yx-sw01" else PANYU
     assert report.exit_code == 1
-    assert report.sites[site]["status"] in ("rolled-back", "failed"), report.sites
-    assert "closed the session" in report.sites[site]["reason"]
-    assert report.sites[PANYU if site == YUEXIU else YUEXIU]["status"] == "done"
+    assert report.sites[site].status in ("rolled-back", "failed"), report.sites
+    assert "closed the session" in report.sites[site].reason
+    assert report.sites[PANYU if site == YUEXIU else YUEXIU].status == "done"
     assert problems == []
 
 
@@ -293,9 +293,9 @@ def test_unknown_question_fails_the_host_naming_the_question(tmp_path: Path) -> 
         report = _rollout(tmp_path, inv, **BOTH).push()
         problems = fleet_problems(lab, inv, report, before)
     assert report.exit_code == 1
-    assert report.sites[PANYU]["status"] == "rolled-back"
-    assert re.search(r"gz-ac-02.*reset the lab service.*\[Y/N\]", report.sites[PANYU]["reason"]), report.sites
-    assert report.sites[YUEXIU]["status"] == "done"
+    assert report.sites[PANYU].status == "rolled-back"
+    assert re.search(r"gz-ac-02.*reset the lab service.*\[Y/N\]", report.sites[PANYU].reason), report.sites
+    assert report.sites[YUEXIU].status == "done"
     assert problems == []
 
 
@@ -305,7 +305,7 @@ def test_unknown_question_mid_section_fails_the_host_naming_the_question(tmp_pat
         before = Snapshot.of(lab)
         report = _rollout(tmp_path, inv, sites=(YUEXIU,)).push()
         problems = fleet_problems(lab, inv, report, before)
-    assert "reset the lab service" in report.sites[YUEXIU]["reason"], report.sites
+    assert "reset the lab service" in report.sites[YUEXIU].reason, report.sites
     assert problems == []
 
 
@@ -335,10 +335,10 @@ def test_check_names_the_exact_reason_on_one_line(
         report = _rollout(tmp_path, inv, sites=(YUEXIU,), timeout=1.0).check()
     row = report.hosts["gz-yx-sw01"]
     assert report.exit_code == 1
-    assert row["status"] == "unreachable"
-    assert re.search(reason, row["reason"]), row["reason"]
-    assert "\n" not in row["reason"]
-    assert {h: r["status"] for h, r in report.hosts.items() if h != "gz-yx-sw01"} == {
+    assert row.status == "unreachable"
+    assert re.search(reason, row.reason), row.reason
+    assert "\n" not in row.reason
+    assert {h: r.status for h, r in report.hosts.items() if h != "gz-yx-sw01"} == {
         "gz-bras-01": "ok",
         "gz-ac-01": "ok",
     }

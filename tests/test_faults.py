@@ -254,7 +254,7 @@ def test_fault_leaves_every_device_done_or_as_before(
     problems += [
         f"site {s} should be done, is {report.sites[s]}"
         for s in must_be_done
-        if report.sites[s]["status"] != "done"
+        if report.sites[s].status != "done"
     ]
     if case.reason and not re.search(case.reason, str(report.to_dict()["sites"]) + str(report.hosts[host])):
         problems.append(f"the report does not name the reason /{case.reason}/: {report.hosts[host]}")

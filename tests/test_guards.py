@@ -177,12 +177,12 @@ def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch, proc
         assert holder.acquire(["gz-bras-02"]) == {}
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=processes)).push()
         assert report.exit_code == 3
-        assert report.hosts["gz-bras-02"]["reason"] == "locked by change CHG-OTHER"
-        assert report.sites["GZ-PANYU-001"] == {
+        assert report.hosts["gz-bras-02"].reason == "locked by change CHG-OTHER"
+        assert report.sites["GZ-PANYU-001"].to_dict() == {
             "status": "refused",
             "reason": "locked by another run: gz-bras-02 (change CHG-OTHER)",
         }
-        assert report.sites["GZ-TIANHE-002"]["status"] == "done"
+        assert report.sites["GZ-TIANHE-002"].status == "done"
         assert not [
             c for c in lab.devices["gz-bras-02"].commands() if not c.startswith(("display", "screen"))
         ]
@@ -193,14 +193,14 @@ def test_locked_device_refuses_its_sites_with_exit_3(tmp_path, monkeypatch, proc
 def test_special_site_needs_approval_and_canary_stop(tmp_path, monkeypatch):
     with _served(tmp_path, monkeypatch) as (lab, inv):
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, approve_sites=())).push()
-        assert report.sites["GZ-PANYU-001"]["status"] == "skipped"
-        assert "dormitory" in report.sites["GZ-PANYU-001"]["reason"]
+        assert report.sites["GZ-PANYU-001"].status == "skipped"
+        assert "dormitory" in report.sites["GZ-PANYU-001"].reason
         assert "vlan batch" not in "".join(lab.devices["gz-py-sw01"].commands())
     asked: list[str] = []
     with _served(tmp_path / "b", monkeypatch) as (lab, inv):
         options = _options(tmp_path / "b", canary=1, confirm=lambda text: asked.append(text) or False)
         report = Rollout(inv, PLAYBOOK, options).push()
-        statuses = [v["status"] for v in report.sites.values()]
+        statuses = [v.status for v in report.sites.values()]
         assert asked and statuses.count("done") == 1
         assert statuses.count("not-started") == len(statuses) - 1
         assert report.exit_code == 1
@@ -238,8 +238,8 @@ def test_concurrent_pushes_share_a_device_refused_disjoint_ones_both_succeed(tmp
         ).push()
         runner.join(timeout=120)
     assert second.exit_code == 3
-    assert second.sites["GZ-TIANHE-002"]["status"] == "refused"
-    assert "gz-bras-01 (change CHG-FIRST)" in second.sites["GZ-TIANHE-002"]["reason"]
-    assert disjoint.exit_code == 0 and disjoint.sites["GZ-PANYU-001"]["status"] == "done"
-    assert first and first[0].exit_code == 0 and first[0].sites["GZ-TIANHE-001"]["status"] == "done"
+    assert second.sites["GZ-TIANHE-002"].status == "refused"
+    assert "gz-bras-01 (change CHG-FIRST)" in second.sites["GZ-TIANHE-002"].reason
+    assert disjoint.exit_code == 0 and disjoint.sites["GZ-PANYU-001"].status == "done"
+    assert first and first[0].exit_code == 0 and first[0].sites["GZ-TIANHE-001"].status == "done"
     assert not [p for p in (state_dir() / "locks").glob("*.lock") if p.read_text()]

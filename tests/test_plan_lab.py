@@ -46,11 +46,11 @@ def _lines(row: dict) -> list[str]:
 def test_fresh_devices_plan_exactly_the_reference_lines(tmp_path, monkeypatch):
     with _served(tmp_path, monkeypatch) as (lab, inv):
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, sites=("GZ-PANYU-001", "GZ-TIANHE-002"))).plan()
-        assert _lines(report.hosts["gz-bras-02"]) == BRAS_REFERENCE
-        assert _lines(report.hosts["gz-th-sw03"]) == SWITCH_REFERENCE.splitlines()
-        ac = _lines(report.hosts["gz-ac-01"])
+        assert _lines(report.hosts["gz-bras-02"].to_dict()) == BRAS_REFERENCE
+        assert _lines(report.hosts["gz-th-sw03"].to_dict()) == SWITCH_REFERENCE.splitlines()
+        ac = _lines(report.hosts["gz-ac-01"].to_dict())
         assert ac == AC_REFERENCE.splitlines()
-        owners = {s["owner"] for s in report.hosts["gz-ac-01"]["forward"]}
+        owners = {s.owner for s in report.hosts["gz-ac-01"].forward}
         assert owners == {"shared", "GZ-TIANHE-002"}
         assert all(not _config_commands(d) for d in lab.devices.values())
 
@@ -65,8 +65,8 @@ def test_vlan_inside_ranges_plans_no_vlan_change(tmp_path, monkeypatch):
             ]
         )
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, sites=("GZ-TIANHE-002",))).plan()
-        assert report.hosts["gz-th-sw03"]["status"] == "unchanged"
-        assert report.hosts["gz-th-sw03"]["forward"] == []
+        assert report.hosts["gz-th-sw03"].status == "unchanged"
+        assert report.hosts["gz-th-sw03"].forward == ()
 
 
 def test_conflicts_and_missing_prerequisites_stop_the_host(tmp_path, monkeypatch):
@@ -116,4 +116,4 @@ def test_applied_configuration_plans_nothing_and_plan_is_masked(tmp_path, monkey
         assert result.exit_code == 0
         assert "fake-demo-key" not in result.output
         report = Rollout(inv, PLAYBOOK, _options(tmp_path)).plan()
-        assert all(row["status"] == "unchanged" for row in report.hosts.values()), report.hosts
+        assert all(row.status == "unchanged" for row in report.hosts.values()), report.hosts

@@ -5,29 +5,34 @@ from __future__ import annotations
 import pytest
 
 from ssid_rollout.model import Device, SiteAttachment
+from ssid_rollout.platforms import platform_for
 from ssid_rollout.render import config_tree, render_device
-from ssid_rollout.undo import RULES, _command, _lookup, known
+from ssid_rollout.undo import UndoRule, UndoTable, _command
 
 from .test_render_plan import AC, AC_BASE, BRAS, BRAS_BASE, KEY, SPEC, device, plan
 
 pytestmark = pytest.mark.unit
 
 
+TABLE = platform_for("huawei").undo
+
+
 def test_every_rule_is_indexed_by_a_literal_command_word() -> None:
-    assert all(_command(rule.forward) == rule.forward.split(" ", 1)[0] for rule in RULES)
+    assert all(_command(rule.forward) == rule.forward.split(" ", 1)[0] for rule in TABLE.rules)
     with pytest.raises(ValueError):
-        _command(r"(?:aaa|bbb) \S+")
+        UndoTable([UndoRule("", r"(?:aaa|bbb) \S+", None)])
 
 
 def test_lookups_keep_table_order_and_views_and_unknown_lines_stay_unknown() -> None:
+    known = TABLE.known
     subinterface, port = known("interface Eth-Trunk5.807"), known("interface Eth-Trunk5")
     assert subinterface is not None and subinterface.rule.removes_section
     assert port is not None and port.line is None
     assert known("rule 5 permit ip", ("acl number 6001",)) is not None
     assert known("rule 5 permit ip", ("aaa",)) is None
-    hits = _lookup.cache_info().hits
+    hits = TABLE._lookup.cache_info().hits
     assert known("ospf 1") is None and known("ospf 1") is None
-    assert _lookup.cache_info().hits > hits  # someone else's line is looked up once, not once a call
+    assert TABLE._lookup.cache_info().hits > hits  # someone else's line is looked up once, not once a call
 
 
 def test_a_config_tree_of_some_views_keeps_their_lines_and_only_the_other_headers() -> None:

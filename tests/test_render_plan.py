@@ -16,15 +16,28 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ssid_rollout import restore
 from ssid_rollout.model import SHARED, Device, Section, SiteAttachment, Vap
-from ssid_rollout.plan import node_at, plan_device, vlan_set, vlan_text
-from ssid_rollout.platforms import config_reads
+from ssid_rollout.plan import node_at, plan_device
+from ssid_rollout.platforms import platform_for
 from ssid_rollout.render import config_tree, render_device, render_text
-from ssid_rollout.restore import restore_plan, site_compensation, touched_equal
 from ssid_rollout.spec import ServiceSpec, load_spec
-from ssid_rollout.undo import RULES, known, undo_line
+from ssid_rollout.values import vlan_set, vlan_text
 
 from .reference import bras_reference
+
+#: The Huawei VRP platform's undo table and displays, as every test here uses them.
+VRP = platform_for("huawei")
+RULES, known, undo_line, config_reads = VRP.undo.rules, VRP.undo.known, VRP.undo.undo_line, VRP.config_reads
+
+
+def restore_plan(backup: str, current: str, forward: list[Section]) -> tuple[list[Section], list[Any]]:
+    return restore.restore_plan(VRP.undo, backup, current, forward)
+
+
+def touched_equal(backup: str, current: str, forward: list[Section]) -> list[str]:
+    return restore.touched_equal(VRP.undo, backup, current, forward)
+
 
 pytestmark = pytest.mark.unit
 
@@ -825,29 +838,6 @@ def test_touched_equal_ignores_ciphers_headers_vlan_formatting_and_other_section
     assert touched_equal(SWITCH_BASE, ranged, plan(SWITCH, SWITCH_BASE).forward) == []
     diff = touched_equal(BRAS_BASE, apply(BRAS_BASE, forward), forward)
     assert any(x.startswith("aaa / domain kd:") for x in diff)
-
-
-def test_site_compensation_keeps_shared_objects_while_another_site_uses_them() -> None:
-    forward = plan(BRAS, BRAS_BASE).forward
-    after = apply(BRAS_BASE, forward)
-    first = site_compensation(BRAS, SPEC, after, forward, "S1")
-    assert lines_of(first) == ["undo interface Eth-Trunk5.807"]
-    after_first = apply(after, first)
-    last = site_compensation(BRAS, SPEC, after_first, forward, "S2")
-    assert lines_of(last)[
-        0
-    ] == "undo interface Eth-Trunk6.807" and "undo radius-server group kd-auth" in lines_of(last)
-    assert touched_equal(BRAS_BASE, apply(after_first, last), forward) == []
-
-
-def test_ac_site_compensation_keeps_the_ess_for_the_other_region() -> None:
-    forward = plan(AC, AC_BASE).forward
-    after = apply(AC_BASE, forward)
-    undo = site_compensation(AC, SPEC, after, forward, "S2")
-    assert lines_of(undo) == [
-        "undo vap ap 30 radio 0 wlan 2",
-        "undo vlan-mapping ess id 52 type tag region 9",
-    ]
 
 
 # -- properties ---------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from ssid_rollout.demo import LAB_PASSWORD, LAB_USER, demo_env
+from ssid_rollout.platforms import platform_for
 from ssid_rollout.rollout import Options, Rollout
+from ssid_rollout.shards import shard_groups
 
 pytestmark = pytest.mark.lab
 
@@ -19,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 INVENTORY = ROOT / "inventory"
 PLAYBOOK = ROOT / "playbooks" / "chinaunicom-free.yaml"
 SHOW_ONLY = re.compile(r"^(display |screen-length |quit$|return$)")
+
+VRP_UNDO = platform_for("huawei").undo  # the undo table every VRP host here uses
 
 
 @contextmanager
@@ -65,16 +69,16 @@ def test_full_rollout_verifies_saves_and_second_run_sends_nothing(fleet, tmp_pat
     lab, inv = fleet
     before = {n: d.running_text() for n, d in lab.devices.items()}
     rollout = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=processes))
-    groups = rollout._shards()
+    groups = shard_groups(rollout)
     assert len(groups) == processes and sorted(s for g in groups for s in g) == sorted(rollout.sites)
     report = rollout.push()
     assert report.exit_code == 0, json.dumps(report.to_dict(), indent=1)[:3000]
     assert set(json.loads((Path(report.run_dir) / "plan.json").read_text())) == set(lab.devices)
-    assert report.sites and all(v["status"] == "done" for v in report.sites.values())
+    assert report.sites and all(v.status == "done" for v in report.sites.values())
     for name, device in lab.devices.items():
         row = report.hosts[name]
-        assert row["status"] == "changed", (name, row)
-        assert row["facts"] and all(f["ok"] for f in row["facts"]), (name, row["facts"])
+        assert row.status == "changed", (name, row)
+        assert row.facts and all(f.ok for f in row.facts), (name, row.facts)
         assert device.saved_text() == device.running_text(), name
         assert device.running_text() != before[name]
         assert "fake-demo-key" not in device.running_text()
@@ -108,7 +112,7 @@ def test_full_rollout_verifies_saves_and_second_run_sends_nothing(fleet, tmp_pat
                 Section(tuple(event["path"]), tuple(event["lines"]), event["owner"])
             )
     for name, device in lab.devices.items():
-        assert touched_equal(before[name], device.running_text(), touched.get(name, [])) == [], name
+        assert touched_equal(VRP_UNDO, before[name], device.running_text(), touched.get(name, [])) == [], name
         assert device.saved_text() == device.running_text(), name
 
 
@@ -116,7 +120,7 @@ def test_plan_enters_no_configuration_mode(fleet, tmp_path):
     lab, inv = fleet
     report = Rollout(inv, PLAYBOOK, _options(tmp_path)).plan()
     assert report.exit_code == 0, report.to_dict()
-    assert all(row["status"] == "change" for row in report.hosts.values())
+    assert all(row.status == "change" for row in report.hosts.values())
     for device in lab.devices.values():
         assert _config_commands(device) == [], device.name
 
@@ -146,9 +150,9 @@ def test_rejected_bras_command_rolls_back_the_site_and_spares_the_other(fleet, t
     before = {n: d.running_text() for n, d in lab.devices.items()}
     report = Rollout(inv, PLAYBOOK, _options(tmp_path, sites=(site, other), partial_site=True)).push()
     assert report.exit_code == 1
-    assert report.sites[site]["status"] == "rolled-back", report.sites
-    assert bras in report.sites[site]["reason"] and subif in report.sites[site]["reason"]
-    assert report.sites[other]["status"] == "done", report.sites
+    assert report.sites[site].status == "rolled-back", report.sites
+    assert bras in report.sites[site].reason and subif in report.sites[site].reason
+    assert report.sites[other].status == "done", report.sites
     for name, d in devices.items():
         if d.role == "switch" and site in d.sites and other not in d.sites:
             assert lab.devices[name].running_text() == before[name], name
@@ -168,9 +172,9 @@ def test_unreachable_switch_leaves_its_site_untouched(tmp_path, monkeypatch):
     with _served(tmp_path, monkeypatch, {switch: Faults(closed=True)}) as (lab, inv):
         report = Rollout(inv, PLAYBOOK, _options(tmp_path, sites=(site,), partial_site=True)).push()
         assert report.exit_code == 1
-        assert report.sites[site]["status"] == "unreachable"
-        assert report.hosts[switch]["status"] == "unreachable"
-        assert "port closed" in report.hosts[switch]["reason"] or "refused" in report.hosts[switch]["reason"]
+        assert report.sites[site].status == "unreachable"
+        assert report.hosts[switch].status == "unreachable"
+        assert "port closed" in report.hosts[switch].reason or "refused" in report.hosts[switch].reason
         for name, d in devices.items():
             if site in d.sites and name != switch:
                 assert _config_commands(lab.devices[name]) == [], name
@@ -207,7 +211,7 @@ def test_resume_finishes_a_run_and_its_rollback_restores_the_first_backups(fleet
     before = {n: d.running_text() for n, d in lab.devices.items()}
     lab.devices["gz-ac-01"].faults.reject = (r"^vap ap 22 ",)
     first = Rollout(inv, PLAYBOOK, _options(tmp_path, on_failure="keep")).push()
-    assert first.exit_code == 1 and first.sites["GZ-TIANHE-002"]["status"] == "failed"
+    assert first.exit_code == 1 and first.sites["GZ-TIANHE-002"].status == "failed"
     run_dir = Path(first.run_dir)
     lab.devices["gz-ac-01"].faults.reject = ()
     resumed = Rollout(inv, PLAYBOOK, _options(tmp_path, resume=run_dir)).push()
@@ -216,11 +220,7 @@ def test_resume_finishes_a_run_and_its_rollback_restores_the_first_backups(fleet
     assert "vap ap 22 radio 0 ess id 52 wlan 2" in lab.devices["gz-ac-01"].running_text()
     assert (run_dir / "backups" / "gz-ac-01.cfg").read_text().count("ess id 52") == 0
     undo = Rollout(inv, PLAYBOOK, _options(tmp_path, change_id="CHG-RB", partial_site=True)).rollback(run_dir)
-    manual = {
-        h: (r.get("reason"), r.get("remaining"))
-        for h, r in undo.hosts.items()
-        if r["status"] != "rolled-back"
-    }
+    manual = {h: (r.reason, r.remaining) for h, r in undo.hosts.items() if r.status != "rolled-back"}
     assert undo.exit_code == 0, manual
     for name, device in lab.devices.items():
         assert "ess id 52" not in device.running_text(), name

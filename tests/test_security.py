@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from ssid_rollout.cli import app
 from ssid_rollout.lab.device import Faults, LabDevice
 from ssid_rollout.lab.fleet import Lab
+from ssid_rollout.platforms import platform_for
 from tests.fault_matrix_plugin import (
     PLAYBOOK,
     SHARED_SITES,
@@ -35,6 +36,8 @@ from tests.fault_matrix_plugin import (
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
 TIANHE_002 = "GZ-TIANHE-002"  # gz-th-sw03, gz-bras-01 (VRP5), gz-ac-01
+
+VRP_UNDO = platform_for("huawei").undo  # the undo table every VRP host here uses
 
 
 @pytest.fixture
@@ -192,13 +195,13 @@ def test_failed_save_during_rollback_is_rolled_back_not_saved(
         saved, running = device.saved_text(), device.running_text()
     row = report.hosts[host]
     problems = []
-    if row["status"] != "rolled-back-not-saved":
-        problems.append(f"status {row['status']}")
+    if row.status != "rolled-back-not-saved":
+        problems.append(f"status {row.status}")
     if report.exit_code != 1:
         problems.append(f"exit {report.exit_code}")
     if saved == running:
         problems.append("the lab saved although save fails")
-    record_fault("failed save in rollback", role, f"{row['status']} e{report.exit_code}", clean=not problems)
+    record_fault("failed save in rollback", role, f"{row.status} e{report.exit_code}", clean=not problems)
     assert problems == []
 
 
@@ -278,7 +281,7 @@ def test_a_torn_last_line_is_skipped_with_a_warning_and_everything_else_rolled_b
         report = json.loads((tmp_path / "rb.json").read_text())
         touched = _sections(run)
         left = {
-            n: touched_equal(text, lab.devices[n].running_text(), touched.get(n, []))
+            n: touched_equal(VRP_UNDO, text, lab.devices[n].running_text(), touched.get(n, []))
             for n, text in backups.items()
         }
     assert code == 0, lines
@@ -377,7 +380,7 @@ def test_an_impostor_at_a_hosts_address_is_stopped_before_any_change(
     host, vrpv8 = MATRIX_ROLES[role]
     with serve(tmp_path, vrpv8=vrpv8) as (lab, inv):
         plan = Rollout(inv, PLAYBOOK, run_options(tmp_path)).plan()  # first contact: pins every host
-        assert plan.hosts[host]["status"] == "change"
+        assert plan.hosts[host].status == "change"
         real = lab.devices[host]
         flavour = FLAVOURS["huawei_vrpv8" if vrpv8 else "huawei"]
         impostor = LabDevice("impostor-01", real.role, flavour, real.model)
@@ -390,13 +393,13 @@ def test_an_impostor_at_a_hosts_address_is_stopped_before_any_change(
     row = report.hosts[host]
     problems = []
     if not re.search(
-        rf"wrong device: identity changed .*sysname {host}.*now sysname impostor-01", row["reason"]
+        rf"wrong device: identity changed .*sysname {host}.*now sysname impostor-01", row.reason
     ):
-        problems.append(f"reason: {row['reason']}")
+        problems.append(f"reason: {row.reason}")
     if touched_impostor or not untouched_real:
         problems.append("a device was changed")
-    sites = [s for s in SHARED_SITES if s in row["sites"]]
-    if any(report.sites[s]["status"] == "done" for s in sites):
+    sites = [s for s in SHARED_SITES if s in row.sites]
+    if any(report.sites[s].status == "done" for s in sites):
         problems.append("a site of the impostor's host is done")
     record_fault("impostor host", role, f"untouched e{report.exit_code}", clean=not problems)
     assert problems == []
@@ -413,11 +416,11 @@ def test_sysname_and_model_must_match_the_inventory_where_it_gives_them(
         _set_host(inv, "gz-yx-sw01", sysname="core-sw-99")
         _set_host(inv, "gz-th-sw02", model="S6730")
         report = Rollout(inv, PLAYBOOK, run_options(tmp_path)).check()
-    assert report.hosts["gz-th-sw03"]["status"] == "ok"
-    assert report.hosts["gz-yx-sw01"]["reason"] == (
+    assert report.hosts["gz-th-sw03"].status == "ok"
+    assert report.hosts["gz-yx-sw01"].reason == (
         "wrong device: sysname: the inventory says core-sw-99, the device is gz-yx-sw01"
     )
-    assert report.hosts["gz-th-sw02"]["reason"].startswith(
+    assert report.hosts["gz-th-sw02"].reason.startswith(
         "wrong device: model: the inventory says S6730, the device shows S5720-28X-SI-AC"
     )
 
@@ -449,10 +452,10 @@ def test_a_changed_host_key_stops_the_host_before_the_password_is_sent(
     row = report.hosts[host]
     problems = []
     if not re.search(
-        r"SSH host key of \[127\.\d+\.\d+\.\d+\]:\d+ changed: pinned ssh-ed25519 SHA256:", row["reason"]
+        r"SSH host key of \[127\.\d+\.\d+\.\d+\]:\d+ changed: pinned ssh-ed25519 SHA256:", row.reason
     ):
-        problems.append(f"reason {row['reason']}")
-    if f"--accept-new-host-key {host}" not in row["reason"]:
+        problems.append(f"reason {row.reason}")
+    if f"--accept-new-host-key {host}" not in row.reason:
         problems.append("no way forward named")
     if logins.ok or logins.failed:
         problems.append("the password was sent")
@@ -798,5 +801,5 @@ def test_a_vrpv8_device_locked_by_someone_else_is_not_changed(env: dict[str, str
         report = Rollout(inv, PLAYBOOK, options).push()
         after = device.running_text()
     assert report.exit_code == 1
-    assert "locked by other user" in report.sites["GZ-PANYU-001"]["reason"]
+    assert "locked by other user" in report.sites["GZ-PANYU-001"].reason
     assert after == before

@@ -10,7 +10,7 @@ import pytest
 from ssid_rollout.model import Device
 from ssid_rollout.rollout import Rollout
 from ssid_rollout.secrets import radius_key_variable
-from ssid_rollout.shards import partition, processes_for
+from ssid_rollout.shards import partition, processes_for, shard_groups
 from tests.test_rollout_lab import PLAYBOOK, _options, _served
 
 
@@ -46,15 +46,16 @@ def test_processes_by_fleet_size_unless_asked() -> None:
 def test_a_worker_that_cannot_start_leaves_its_sites_failed_and_asks_for_a_person(tmp_path, monkeypatch):
     with _served(tmp_path, monkeypatch) as (lab, inv):
         rollout = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=2))
-        groups = rollout._shards()
+        groups = shard_groups(rollout)
         assert len(groups) == 2
+        assert rollout.radius_keys  # the parent has read them
         # the workers read the RADIUS keys again; without them one cannot start
         for name in [n for n, d in rollout.devices.items() if d.role == "bras"][:1]:
             monkeypatch.delenv(radius_key_variable(name))
         report = rollout.push()
     assert report.exit_code == 4
-    lost = [s for s, v in report.sites.items() if v["status"] == "failed"]
-    assert lost and all("worker process failed: InputError" in report.sites[s]["reason"] for s in lost)
-    assert any(v["status"] == "done" for v in report.sites.values())
+    lost = [s for s, v in report.sites.items() if v.status == "failed"]
+    assert lost and all("worker process failed: InputError" in report.sites[s].reason for s in lost)
+    assert any(v.status == "done" for v in report.sites.values())
     written = json.loads((Path(report.run_dir) / "report.json").read_text())
     assert {h["status"] for h in written["hosts"].values()} == {"manual-action-needed", "changed"}

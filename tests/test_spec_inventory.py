@@ -862,7 +862,7 @@ def test_masker_prefers_the_longest_secret_and_escapes_regex_characters() -> Non
 def test_masking_filter_hides_message_arguments_and_traceback() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(MaskingFilter(Masker([KEY])))
+    handler.addFilter(MaskingFilter(Masker([KEY]).mask))
     logger = logging.getLogger("test_spec_inventory.masking")
     logger.addHandler(handler)
     logger.propagate = False

@@ -82,15 +82,16 @@ class Faults:
     latency_ms: float = 0.0  # delay before each answer
     slow_prompt_ms: float = 0.0  # extra delay before each prompt that follows a command
     reject: tuple[str, ...] = ()  # regexes: matching configuration lines get `Error: Wrong parameter ...`
-    drop_after: int | None = (
-        None  # the session closes instead of running command N+1 (empty lines don't count)
-    )
+    #: the first session to reach command N+1 closes instead of running it (empty lines don't count);
+    #: a later session (a new login) is not dropped: a lost connection, not a broken device
+    drop_after: int | None = None
     save_variant: str = "default"  # default | no_space | lowercase | filename | second_card (SAVE_VARIANTS)
     save_fails: bool = False  # save prints an Error line and saves nothing
     unknown_question: tuple[str, ...] = ()  # regexes: matching commands first ask a question no table knows
     commit_refused: bool = False  # VRPv8 commit prints an Error line and keeps the candidate
     unsaved_commands: tuple[str, ...] = ()  # run at creation, not saved: running differs from saved
     unsupported: tuple[str, ...] = ()  # regexes: matching commands of any kind are unknown to this firmware
+    telnet_only: bool = False  # SSH port refuses; telnet answers on another port (inventory data.telnet_port)
 
 
 @dataclass
@@ -138,6 +139,7 @@ class LabDevice:
         self.commits: list[CommitEntry] = []
         self.trial: Trial | None = None
         self.exclusive: int | None = None  # the session holding `configuration exclusive` (VRPv8)
+        self.dropped = False  # a session was dropped (Faults.drop_after): the next ones are not
         self.started = time.time() - 86400 * 97 - 3600 * 5
         self.updated = (self.started, "SYSTEM automatically")
         self.saved_at = (self.started, username)
@@ -421,7 +423,8 @@ class CliSession:
     def _command(self, line: str, out: _Out) -> None:
         if line.strip() and not self.scripted:
             drop = self.device.faults.drop_after
-            if drop is not None and self._count >= drop:
+            if drop is not None and self._count >= drop and not self.device.dropped:
+                self.device.dropped = True
                 self._close()  # the line never runs, so it is not journaled either
                 return
             self._count += 1

@@ -15,22 +15,37 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import yaml
 from nornir.plugins.inventory.simple import SimpleInventory
 from ruamel.yaml import YAMLError  # what nornir's SimpleInventory parses with
 
 from ssid_rollout.errors import InputError
+from ssid_rollout.lab.comware import ComwareDevice
 from ssid_rollout.lab.device import Faults, LabDevice
+from ssid_rollout.lab.jump import JUMP_NET, JumpFaults, JumpServer
+from ssid_rollout.lab.rgos import RgosDevice
 from ssid_rollout.lab.server import LabServer, LoginCounter
+from ssid_rollout.lab.switchcli import SwitchDevice
 
 ROLES = ("switch", "bras", "ac")
-FLAVOURS = {"huawei": "vrp5", "huawei_vrpv8": "vrpv8"}
+#: Inventory platform -> lab flavour (PLATFORMS: the way back, what write_inventory() writes).
+FLAVOURS = {"huawei": "vrp5", "huawei_vrpv8": "vrpv8", "hp_comware": "comware", "ruijie_os": "rgos"}
 PLATFORMS = {flavour: platform for platform, flavour in FLAVOURS.items()}
+#: Flavours built by a switch-only class of their own (lab/comware.py, lab/rgos.py); the rest are VRP.
+SWITCH_DEVICES: dict[str, type[SwitchDevice]] = {"comware": ComwareDevice, "rgos": RgosDevice}
+Device = LabDevice | SwitchDevice
+#: Netmiko's telnet device types, each serving the flavour of the SSH platform it names over telnet
+#: (DESIGN.md, "how devices are reached"); one whose SSH platform the lab lacks is refused as unknown.
+TELNET_PLATFORMS = {
+    "huawei_telnet": "huawei",
+    "hp_comware_telnet": "hp_comware",
+    "ruijie_os_telnet": "ruijie_os",
+}
 DEFAULT_ADDRESS = "127.0.0.1"
 INVENTORY_FILES = (("host", "hosts"), ("group", "groups"), ("defaults", "defaults"))
 #: Documentation prefixes (RFC 5737): NAS addresses that can never be mistaken for a real BRAS.
@@ -46,15 +61,16 @@ AC_VAPS = ({"ap": 21, "radio": 0, "wlan": 2}, {"ap": 21, "radio": 1, "wlan": 2})
 class _Entry:
     """One inventory host as the lab needs it: its device and where the inventory says it lives."""
 
-    device: LabDevice
+    device: Device
     hostname: str | None
     port: int | None
+    transport: str = "ssh"
 
 
 def load_fleet(
     inventory_dir: Path, *, username: str = "netops", faults: dict[str, Faults] | None = None
-) -> dict[str, LabDevice]:
-    """Build one LabDevice per inventory host (role, flavour, model and faults from the inventory)."""
+) -> dict[str, Device]:
+    """Build one device per inventory host (role, flavour, model and faults from the inventory)."""
     return {name: entry.device for name, entry in _load(inventory_dir, username, faults or {}).items()}
 
 
@@ -72,18 +88,39 @@ def _load(inventory_dir: Path, username: str, faults: dict[str, Faults]) -> dict
         roles = [g.name for g in host.extended_groups() if g.name in ROLES]
         if len(roles) != 1:
             raise ValueError(f"{name}: needs exactly one role group among {ROLES}, has {roles}")
-        if host.platform not in FLAVOURS:
-            raise ValueError(f"{name}: platform {host.platform!r} is not one of {sorted(FLAVOURS)}")
-        device = LabDevice(
+        flavour, transport = _platform(name, host.platform)
+        device = make_device(
             name,
             roles[0],
-            FLAVOURS[host.platform],
+            flavour,
             str(host.get("model", "")),
             faults=faults.get(name) or _faults(name, host.get("lab_faults")),
             username=username,
         )
-        entries[name] = _Entry(device, host.hostname, host.port)
+        entries[name] = _Entry(device, host.hostname, host.port, transport)
     return entries
+
+
+def _platform(host: str, platform: str | None) -> tuple[str, str]:
+    """(flavour, transport) of an inventory platform."""
+    ssh = TELNET_PLATFORMS.get(platform or "", platform)
+    flavour = FLAVOURS.get(ssh or "")
+    if flavour is None:
+        known = [*FLAVOURS, *(telnet for telnet, base in TELNET_PLATFORMS.items() if base in FLAVOURS)]
+        raise ValueError(f"{host}: platform {platform!r} is not one of {sorted(known)}")
+    return flavour, "ssh" if ssh == platform else "telnet"
+
+
+def make_device(
+    name: str, role: str, flavour: str, model: str, *, faults: Faults | None = None, username: str = "netops"
+) -> Device:
+    """The device a flavour is simulated by; Comware and RGOS flavours are access switches only."""
+    switch = SWITCH_DEVICES.get(flavour)
+    if switch is None:
+        return LabDevice(name, role, flavour, model, faults=faults, username=username)
+    if role != "switch":
+        raise ValueError(f"{name}: the {flavour} flavour is a switch, not a {role}")
+    return switch(name, model, faults=faults, username=username)
 
 
 def _faults(host: str, raw: Any) -> Faults:
@@ -114,17 +151,25 @@ class Lab:
     port=None serves each host at its inventory hostname:port; port=0 at its hostname (or
     127.0.0.1) on an ephemeral port; port=N>0 at hostname:N+i for the i-th host. Every address
     must be in 127.0.0.0/8. The lab stops by itself after `max_seconds`.
+
+    A `_telnet` platform is served over telnet. `jump_hosts` (jump server name -> hosts behind it)
+    starts one SSH jump server each, in JUMP_NET on an ephemeral port, with `jump_username` and
+    `jump_password`; the hosts behind one answer only it. write_inventory() tells the tool both.
     """
 
     def __init__(
         self,
         inventory_dir: Path | None = None,
         *,
-        devices: list[LabDevice] | None = None,
+        devices: Sequence[Device] | None = None,
         username: str = "netops",
         password: str = "lab-pass-fake",
         faults: dict[str, Faults] | None = None,
         port: int | None = None,
+        jump_hosts: Mapping[str, Sequence[str]] | None = None,
+        jump_username: str = "jumpuser",
+        jump_password: str = "jump-pass-fake",
+        jump_faults: Mapping[str, JumpFaults] | None = None,
         max_seconds: float = 1800,
     ) -> None:
         if (inventory_dir is None) == (devices is None):
@@ -139,14 +184,32 @@ class Lab:
                 entries[name].device.faults = override
         self.devices = {name: entry.device for name, entry in entries.items()}
         self.endpoints: dict[str, tuple[str, int]] = {}
+        self.jumps = _jumps(jump_hosts or {}, jump_faults or {}, jump_username, jump_password)
         self._server = LabServer(
-            self.devices, _binds(entries, port), username=username, password=password, max_seconds=max_seconds
+            # server.py's annotation names LabDevice; it uses only what every Device has
+            cast("dict[str, LabDevice]", self.devices),
+            _binds(entries, port),
+            username=username,
+            password=password,
+            transports={name: entry.transport for name, entry in entries.items()},
+            jumps=list(self.jumps.values()),
+            max_seconds=max_seconds,
         )
 
     @property
     def logins(self) -> dict[str, LoginCounter]:
         """Per device: password logins accepted and refused so far."""
         return self._server.logins
+
+    @property
+    def telnet_ports(self) -> dict[str, int]:
+        """Hosts with the telnet_only fault -> the port telnet answers on (their SSH port refuses)."""
+        return self._server.telnet_ports
+
+    @property
+    def jump_endpoints(self) -> dict[str, tuple[str, int]]:
+        """Jump server name -> (address, port) it listens on (refuses, with the `closed` jump fault)."""
+        return self._server.jump_endpoints
 
     @property
     def running(self) -> bool:
@@ -184,13 +247,51 @@ class Lab:
             (dst / "groups.yaml").write_text(yaml.safe_dump({role: {} for role in ROLES}), encoding="utf-8")
             (dst / "defaults.yaml").write_text("data: {}\n", encoding="utf-8")
         for name, (address, port) in self.endpoints.items():
-            hosts[name] = {**(hosts.get(name) or {}), "hostname": address, "port": port}
+            host = {**(hosts.get(name) or {}), "hostname": address, "port": port}
+            reach = self._reach(name)
+            if reach:
+                host["data"] = {**(host.get("data") or {}), **reach}
+            hosts[name] = host
         (dst / "hosts.yaml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
         return dst
 
+    def _reach(self, name: str) -> dict[str, Any]:
+        """How the tool reaches `name` besides hostname/port: `data.jump_host` (DESIGN.md; its password
+        is the lab's jump_password), and `data.telnet_port` where SSH refuses and telnet answers on a
+        port other than 23."""
+        data: dict[str, Any] = {}
+        if name in self.telnet_ports:
+            data["telnet_port"] = self.telnet_ports[name]
+        for jump in self.jumps.values():
+            if name in jump.hosts:
+                address, port = self.jump_endpoints[jump.name]
+                data["jump_host"] = {"hostname": address, "port": port, "username": jump.username}
+        return data
 
-def _host_entry(device: LabDevice) -> dict[str, Any]:
+
+def _host_entry(device: Device) -> dict[str, Any]:
     return {"groups": [device.role], "platform": PLATFORMS[device.flavour], "data": {"model": device.model}}
+
+
+def _jumps(
+    hosts: Mapping[str, Sequence[str]], faults: Mapping[str, JumpFaults], username: str, password: str
+) -> dict[str, JumpServer]:
+    """One JumpServer per name, at the next address of JUMP_NET."""
+    unknown = sorted(set(faults) - set(hosts))
+    if unknown:
+        raise ValueError(f"jump faults given for jump servers the lab does not have: {unknown}")
+    addresses = ipaddress.ip_network(JUMP_NET).hosts()
+    return {
+        name: JumpServer(
+            name,
+            str(next(addresses)),
+            username=username,
+            password=password,
+            hosts=behind,
+            faults=faults.get(name),
+        )
+        for name, behind in hosts.items()
+    }
 
 
 def _binds(entries: dict[str, _Entry], port: int | None) -> dict[str, tuple[str, int]]:

@@ -1,0 +1,250 @@
+"""The rollout engine: sites in waves, each wave stage by stage (switch -> BRAS -> AC), one `nr.run` a stage.
+
+It decides which hosts and sites each stage gets, keeps the ledger of what this run applied on each
+device (from the tasks' results), and fills the report's rows. The device work is in `tasks`, the
+way back in `compensation`, the run's folder, guards and locks in `runlife`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .model import STAGE_ORDER, Device, Section
+from .probe import failure_reason
+from .report import HostRow, Report, SiteRow, Status, plan_fields
+from .tasks import PushResult, ReadResult, RunSettings, push_device, read_device
+
+if TYPE_CHECKING:
+    from nornir.core import Nornir
+    from nornir.core.task import Result, Task
+
+    from .runfolder import RunFolder
+
+
+def value(multi: Any) -> Any:
+    """A task's result, or None when it raised (Nornir then puts the traceback text in `result`)."""
+    return None if multi[0].exception is not None else multi[0].result
+
+
+def push_host(
+    task: Task,
+    run: RunSettings,
+    reads: Mapping[str, ReadResult],
+    ledger: Mapping[str, Sequence[Section]],
+    sites: Sequence[str],
+) -> Result:
+    """`push_device` for a stage's hosts: each with its own read and ledger."""
+    name = task.host.name
+    return push_device(task, run, reads[name], sites, ledger.get(name, ()))
+
+
+def outcome_fields(result: PushResult) -> dict[str, Any]:
+    """A push or undo result's part of a host row."""
+    out = result.outcome
+    if out.remaining:
+        status = Status.MANUAL_ACTION_NEEDED
+    elif out.saved is False:
+        status = Status.APPLIED_NOT_SAVED
+    elif out.failed_sites and not out.ok_sites:
+        status = Status.FAILED
+    elif out.changed:
+        status = Status.CHANGED
+    else:
+        status = Status.UNCHANGED
+    return {
+        "status": status,
+        "ok_sites": out.ok_sites,
+        "failed_sites": dict(out.failed_sites),
+        "error": out.error,
+        "remaining": out.remaining,
+        "facts": out.facts,
+    }
+
+
+@dataclass
+class Scope:
+    """What one engine run works on: the devices, sites and settings of the rollout."""
+
+    devices: dict[str, Device]
+    sites: list[str]
+    special: dict[str, str]  # special site -> why (inventory)
+    approved: Sequence[str]
+    settings: RunSettings
+    wave_size: int | None = None
+    canary: int | None = None
+    max_fail_percent: float = 20.0
+    on_failure: str = "rollback-site"
+    confirm: Callable[[str], bool] | None = None
+
+    def row(self, name: str, **fields: Any) -> HostRow:
+        d = self.devices[name]
+        return HostRow(d.role, tuple(d.sites), d.department, **fields)
+
+    def hosts_of(self, role: str, sites: Sequence[str]) -> list[str]:
+        return [n for n, d in self.devices.items() if d.role == role and any(s in d.sites for s in sites)]
+
+
+@dataclass
+class Engine:
+    """A push over one Nornir object: read, plan, then waves of stages; the ledger and the rows."""
+
+    scope: Scope
+    nr: Nornir
+    report: Report
+    run: RunFolder | None = None
+    reads: dict[str, ReadResult] = field(default_factory=dict)
+    #: sections this run may have left on each device: what compensation works from
+    ledger: dict[str, list[Section]] = field(default_factory=dict)
+
+    def record_timings(self) -> None:
+        """Seconds and round trips of the hosts this engine worked on, in their rows."""
+        from .processors import timings
+
+        seen = timings(self.nr)
+        for name in seen.seconds.keys() | seen.round_trips.keys():
+            if name in self.report.hosts:
+                row = self.report.hosts[name]
+                row.seconds = round(seen.seconds.get(name, 0.0), 3)
+                row.round_trips = seen.round_trips.get(name, 0)
+
+    # -- read ---------------------------------------------------------------------------------------
+    def read(self, hosts: Sequence[str], sites: Sequence[str] | None) -> dict[str, str]:
+        """Read and plan `hosts`; returns the hosts that could not be read, with the reason."""
+        from nornir.core.filter import F
+
+        if not hosts:
+            return {}
+        results = self.nr.filter(F(name__any=list(hosts))).run(
+            task=read_device, run=self.scope.settings, sites=sites, name="read"
+        )
+        unreadable = {}
+        for name, multi in results.items():
+            read = value(multi)
+            if read is None:
+                unreadable[name] = failure_reason(multi[0].exception)
+            else:
+                self.reads[name] = read
+        return unreadable
+
+    def keep_reads(self) -> None:
+        """Backups, plans and undo scripts in the run folder before the first line is sent."""
+        from .render import render_text
+
+        if self.run is None:
+            return
+        for name, read in self.reads.items():
+            self.run.write_backup(name, read.backup)
+            if read.plan.undo:
+                self.run.write(f"undo/{name}.txt", render_text(read.plan.undo))
+
+    # -- push ---------------------------------------------------------------------------------------
+    def push(self, free: Sequence[str]) -> None:
+        """Read, plan and push the selected sites on the `free` (locked for us) hosts."""
+        scope, report = self.scope, self.report
+        unreadable = self.read(free, list(scope.sites))
+        self.keep_reads()
+        for site, row in self._initial_statuses(unreadable).items():
+            report.sites.setdefault(site, row)
+        total = len(scope.sites) or 1
+        stop: str | None = None
+        for n, wave in enumerate(self.waves([s for s in scope.sites if s not in report.sites])):
+            stop = stop or self._wave_gate(n, total)
+            if stop:
+                report.sites.update({site: SiteRow(Status.NOT_STARTED, stop) for site in wave})
+                continue
+            self.push_wave(wave)
+        for site in scope.sites:
+            report.sites.setdefault(site, SiteRow(Status.DONE))
+        for name in scope.devices:
+            report.hosts.setdefault(name, scope.row(name, status=Status.UNCHANGED))
+
+    def waves(self, sites: list[str]) -> list[list[str]]:
+        scope = self.scope
+        out: list[list[str]] = []
+        rest = list(sites)
+        if scope.canary:
+            out.append(rest[: scope.canary])
+            rest = rest[scope.canary :]
+        size = scope.wave_size or len(rest) or 1
+        out += [rest[i : i + size] for i in range(0, len(rest), size)]
+        return [w for w in out if w]
+
+    def _wave_gate(self, n: int, total: int) -> str | None:
+        """Why no further wave may start: the failure budget, or a declined canary."""
+        scope = self.scope
+        failed = sum(
+            1 for row in self.report.sites.values() if row.status in (Status.FAILED, Status.ROLLED_BACK)
+        )
+        if 100.0 * failed / total > scope.max_fail_percent:
+            return f"failure budget exceeded ({failed} of {total} sites failed)"
+        if (
+            n == 1
+            and scope.canary
+            and scope.confirm
+            and not scope.confirm(f"Canary wave of {scope.canary} site(s) done.")
+        ):
+            return "stopped after the canary wave"
+        return None
+
+    def _initial_statuses(self, unreadable: dict[str, str]) -> dict[str, SiteRow]:
+        scope, report = self.scope, self.report
+        for name, reason in unreadable.items():
+            report.hosts[name] = scope.row(name, status=Status.UNREACHABLE, reason=reason)
+        for name, read in self.reads.items():
+            if read.plan.blocked:
+                report.hosts[name] = scope.row(name, **plan_fields(read.plan))
+        out: dict[str, SiteRow] = {}
+        for site in scope.sites:
+            hosts = [n for n, d in scope.devices.items() if site in d.sites]
+            down = [h for h in hosts if h in unreadable]
+            blocked = [h for h in hosts if h in self.reads and self.reads[h].plan.blocked]
+            if down:
+                out[site] = SiteRow(Status.UNREACHABLE, f"unreachable: {', '.join(down)}")
+            elif blocked:
+                why = f"conflict or missing prerequisite on {', '.join(blocked)}"
+                out[site] = SiteRow(Status.BLOCKED, why)
+            elif site in scope.special and site not in scope.approved:
+                why = f"special site ({scope.special[site]}); needs --approve-site"
+                out[site] = SiteRow(Status.SKIPPED, why)
+        return out
+
+    def push_wave(self, wave: list[str]) -> None:
+        """One wave: each stage's devices in one `nr.run`; failed sites leave later stages."""
+        from nornir.core.filter import F
+
+        scope, report = self.scope, self.report
+        live = list(wave)
+        for role in STAGE_ORDER:
+            hosts = [h for h in scope.hosts_of(role, live) if h in self.reads]
+            if not hosts or not live:
+                continue
+            results = self.nr.filter(F(name__any=hosts)).run(
+                task=push_host,
+                run=scope.settings,
+                reads=self.reads,
+                ledger=self.ledger,
+                sites=live,
+                name=f"push {role}",
+                on_failed=True,
+            )
+            for name, multi in results.items():
+                result = value(multi)
+                if result is None:
+                    reason = failure_reason(multi[0].exception)
+                    report.hosts[name] = scope.row(name, status=Status.FAILED, reason=reason)
+                    failed = {site: reason for site in live if site in scope.devices[name].sites}
+                else:
+                    self.ledger[name] = list(result.applied)
+                    report.hosts[name] = scope.row(name, **outcome_fields(result))
+                    failed = dict(result.outcome.failed_sites)
+                for site, reason in failed.items():
+                    text = reason if reason.startswith(name) else f"{name}: {reason}"
+                    report.sites[site] = SiteRow(Status.FAILED, text)
+            live = [s for s in live if s not in report.sites]
+        failed_sites = [s for s in wave if s in report.sites and report.sites[s].status == Status.FAILED]
+        if failed_sites and scope.on_failure == "rollback-site":
+            from .compensation import compensate_sites
+
+            compensate_sites(self, failed_sites)

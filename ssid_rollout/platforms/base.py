@@ -1,0 +1,164 @@
+"""What a platform is: one declared unit per kind of device, and the registry that finds it.
+
+A platform says everything the tool needs to know about one device family (scrapli's habit):
+its Netmiko driver, prompts, error and failure texts, the questions it asks and their answers,
+the display commands and their parsers, its undo forms, its save dialogue and its commit life
+cycle. Nothing outside a platform module branches on a platform name: adding a vendor is adding
+one module (and its templates and lab flavour) that calls `register`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import InputError
+from ..model import Section
+
+if TYPE_CHECKING:
+    from ..parse import ConfigFacts, Version
+    from ..session import Session
+    from ..undo import UndoTable
+
+
+@dataclass(frozen=True)
+class Question:
+    """A device question and how to answer it.
+
+    `context` names the operation during which the answer is allowed ("save", "undo",
+    "exit"); outside its context the same question is unexpected and gets "N".
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    answer: str
+    context: str
+
+
+def question(name: str, pattern: str, answer: str, context: str) -> Question:
+    return Question(name, re.compile(pattern, re.I), answer, context)
+
+
+class CommitStrategy:
+    """How a device takes a change (scrapli_cfg's life cycle): stage, commit, confirm, discard,
+    restore. `atomic`: staged lines take effect only together, at commit (a failure discards all
+    of them); otherwise each line applies as it is typed and a failure is undone by `restore`."""
+
+    atomic = False
+    #: the work order's words for how lines take effect
+    describe = "each line applies at once"
+
+    def stage(
+        self, s: Session, sections: Sequence[Section], before: Callable[[Section], None] | None = None
+    ) -> None:
+        s.configure(sections, before=before)
+
+    def commit(self, s: Session, description: str, seconds: int) -> None:
+        """Make staged lines take effect, reversibly where the platform can (a trial)."""
+
+    def confirm(self, s: Session) -> None:
+        """Keep what `commit` made take effect."""
+
+    def discard(self, s: Session, committed: bool) -> None:
+        """Drop what was staged, or (`committed`) revert what `commit` made take effect."""
+
+    def restore(self, s: Session, sections: Sequence[Section]) -> None:
+        """Send undo sections so that they take effect for good."""
+        s.configure(sections, context="undo")
+
+    def end_stale(self, s: Session) -> None:
+        """A new session after a lost one: end what the lost one left pending."""
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """A family's prompts: how to read the base name at login, and a regex for every view's prompt."""
+
+    #: the base name (sysname) from the last line the login printed
+    base: Callable[[str], str]
+    #: every view's prompt of the host named `base`
+    pattern: Callable[[str], re.Pattern[str]]
+    #: a prompt's view without brackets and commit marks: nested views start with their parent's
+    view: Callable[[str], str]
+    #: whether a prompt is the user (non-configuration) view
+    is_user: Callable[[str], bool]
+    #: what ends the login: a prompt alone on its line, or a question asked at login
+    login: str
+    #: (pattern, answer) for the forced password-change question at login
+    password_change: tuple[str, str] | None = None
+    #: the system view's name (as `view` gives it) for a host named `base`
+    system: Callable[[str], str] = str
+    enter_system: str = "system-view"
+    leave_view: str = "quit"
+    to_user: str = "return"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Everything about one device family; `name` is the Netmiko device_type the inventory gives."""
+
+    name: str
+    driver: Callable[[], type]  # the Netmiko class, imported when a session is opened
+    commit: CommitStrategy
+    prompts: Prompts
+    undo: UndoTable
+    #: hier_config's platform for the configuration tree (`hier_config.Platform` member name)
+    hier_platform: str
+    #: folder under ssid_rollout/templates with one Jinja template per role
+    templates: str
+    #: roles this family can hold
+    roles: tuple[str, ...]
+    #: the lab flavour that simulates it (ssid_rollout/lab)
+    lab_flavour: str
+    paging: str
+    error_re: re.Pattern[str]
+    questions: tuple[Question, ...]
+    any_question_re: re.Pattern[str]
+    save: str
+    save_success_re: re.Pattern[str]
+    show_running: str
+    show_saved: str
+    show_version: str
+    parse_version: Callable[[str], Version]
+    parse_config: Callable[[str], ConfigFacts]
+    #: displays that show the views `sections` live in (the whole configuration when unsure)
+    config_reads: Callable[[Iterable[Section]], tuple[str, ...]]
+    #: interface names the inventory accepts for this family
+    interface_re: re.Pattern[str]
+    #: texts that mean failure although no error line is printed
+    failure_texts: tuple[str, ...] = ()
+    #: lines that enter one more view than their section (VRPv8 `user-vlan` opens a sub-view)
+    subview_re: re.Pattern[str] | None = None
+    #: lines whose device answer is a question, so they are always sent alone
+    asking_re: re.Pattern[str] = re.compile("(?!)")
+    #: (take, release) the configuration lock from user view; None where the tool uses none
+    config_lock: tuple[str, str] | None = None
+    #: the transport Netmiko speaks ("ssh" or "telnet")
+    transport: str = "ssh"
+
+    def question_for(self, tail: str, context: str | None = None) -> Question | None:
+        """The declared question (allowed in `context`, when given) whose pattern ends `tail`."""
+        for known in self.questions:
+            if known.pattern.search(tail) and context in (None, known.context):
+                return known
+        return None
+
+
+PLATFORMS: dict[str, Platform] = {}
+
+
+def register(platform: Platform) -> Platform:
+    """Make a platform known by its device_type (a test may register its own)."""
+    PLATFORMS[platform.name] = platform
+    return platform
+
+
+def platform_for(name: str, host: str = "") -> Platform:
+    """The platform of a Netmiko device_type; anything unregistered is an input error."""
+    try:
+        return PLATFORMS[name]
+    except KeyError:
+        where = f"host {host}: platform" if host else "platform"
+        raise InputError(where, f"{name!r} is not one of {', '.join(sorted(PLATFORMS))}") from None
