@@ -9,21 +9,33 @@ objects on a BRAS or AC are undone only when no other site on it keeps the servi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .model import STAGE_ORDER, Section
 from .probe import failure_reason
-from .report import Status
-from .tasks import compensate_device
+from .report import Report, Status, outcome_fields
+from .scope import Scope
+from .tasks import ReadResult, compensate_device, value
 
 if TYPE_CHECKING:
+    from nornir.core import Nornir
     from nornir.core.task import Result, Task
 
-    from .engine import Engine
     from .tasks import RunSettings
 
 
-def compensate_sites(engine: Engine, sites: list[str]) -> None:
+class Stages(Protocol):
+    """What the way back works with (engine.Engine is one): the rollout, its Nornir, its report rows,
+    the reads made before the change, and the ledger of what this run left on each device."""
+
+    scope: Scope
+    nr: Nornir
+    report: Report
+    reads: dict[str, ReadResult]
+    ledger: dict[str, list[Section]]
+
+
+def compensate_sites(engine: Stages, sites: list[str]) -> None:
     """Undo failed `sites` on every device this run changed for them; the sites become rolled-back."""
     scope = engine.scope
     hosts = {
@@ -38,7 +50,7 @@ def compensate_sites(engine: Engine, sites: list[str]) -> None:
             engine.report.sites[site].status = Status.ROLLED_BACK
 
 
-def _needs_undo(engine: Engine, name: str, sites: list[str]) -> bool:
+def _needs_undo(engine: Stages, name: str, sites: list[str]) -> bool:
     """A failed site's sections are on the device, or shared ones no working site still needs."""
     applied = engine.ledger.get(name, [])
     if any(a.owner in sites for a in applied):
@@ -52,13 +64,11 @@ def _needs_undo(engine: Engine, name: str, sites: list[str]) -> bool:
 
 
 def undo_hosts(
-    engine: Engine, hosts: Mapping[str, Sequence[str]], backups: Mapping[str, str], label: str
+    engine: Stages, hosts: Mapping[str, Sequence[str]], backups: Mapping[str, str], label: str
 ) -> None:
     """Undo `hosts` ({host: its sites to undo}) stage by stage, last stage first, hosts of a stage in
     parallel; each host's row tells what became of it and the ledger what is left on it."""
     from nornir.core.filter import F
-
-    from .engine import outcome_fields, value
 
     scope, report = engine.scope, engine.report
     for role in reversed(STAGE_ORDER):
@@ -104,7 +114,7 @@ def undo_host(
     return compensate_device(task, run, backups[name], ledger.get(name, ()), sites[name])
 
 
-def rollback_run(engine: Engine, touched: Mapping[str, list[Section]], backups: Mapping[str, str]) -> None:
+def rollback_run(engine: Stages, touched: Mapping[str, list[Section]], backups: Mapping[str, str]) -> None:
     """`rollback --run`: every host the run touched back to its backup, in parallel stages."""
     engine.ledger.update({name: list(sections) for name, sections in touched.items()})
     hosts = {name: list(engine.scope.devices[name].sites) for name in touched}

@@ -7,25 +7,22 @@ way back in `compensation`, the run's folder, guards and locks in `runlife`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .model import STAGE_ORDER, Device, Section
+from .compensation import compensate_sites
+from .model import STAGE_ORDER, Section
 from .probe import failure_reason
-from .report import HostRow, Report, SiteRow, Status, plan_fields
-from .tasks import PushResult, ReadResult, RunSettings, push_device, read_device
+from .report import Report, SiteRow, Status, outcome_fields, plan_fields
+from .scope import Scope
+from .tasks import ReadResult, RunSettings, push_device, read_device, value
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
     from nornir.core.task import Result, Task
 
     from .runfolder import RunFolder
-
-
-def value(multi: Any) -> Any:
-    """A task's result, or None when it raised (Nornir then puts the traceback text in `result`)."""
-    return None if multi[0].exception is not None else multi[0].result
 
 
 def push_host(
@@ -38,52 +35,6 @@ def push_host(
     """`push_device` for a stage's hosts: each with its own read and ledger."""
     name = task.host.name
     return push_device(task, run, reads[name], sites, ledger.get(name, ()))
-
-
-def outcome_fields(result: PushResult) -> dict[str, Any]:
-    """A push or undo result's part of a host row."""
-    out = result.outcome
-    if out.remaining:
-        status = Status.MANUAL_ACTION_NEEDED
-    elif out.saved is False:
-        status = Status.APPLIED_NOT_SAVED
-    elif out.failed_sites and not out.ok_sites:
-        status = Status.FAILED
-    elif out.changed:
-        status = Status.CHANGED
-    else:
-        status = Status.UNCHANGED
-    return {
-        "status": status,
-        "ok_sites": out.ok_sites,
-        "failed_sites": dict(out.failed_sites),
-        "error": out.error,
-        "remaining": out.remaining,
-        "facts": out.facts,
-    }
-
-
-@dataclass
-class Scope:
-    """What one engine run works on: the devices, sites and settings of the rollout."""
-
-    devices: dict[str, Device]
-    sites: list[str]
-    special: dict[str, str]  # special site -> why (inventory)
-    approved: Sequence[str]
-    settings: RunSettings
-    wave_size: int | None = None
-    canary: int | None = None
-    max_fail_percent: float = 20.0
-    on_failure: str = "rollback-site"
-    confirm: Callable[[str], bool] | None = None
-
-    def row(self, name: str, **fields: Any) -> HostRow:
-        d = self.devices[name]
-        return HostRow(d.role, tuple(d.sites), d.department, **fields)
-
-    def hosts_of(self, role: str, sites: Sequence[str]) -> list[str]:
-        return [n for n, d in self.devices.items() if d.role == role and any(s in d.sites for s in sites)]
 
 
 @dataclass
@@ -245,6 +196,4 @@ class Engine:
             live = [s for s in live if s not in report.sites]
         failed_sites = [s for s in wave if s in report.sites and report.sites[s].status == Status.FAILED]
         if failed_sites and scope.on_failure == "rollback-site":
-            from .compensation import compensate_sites
-
             compensate_sites(self, failed_sites)

@@ -11,9 +11,12 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .model import Conflict, Fact, HostPlan, Prerequisite, Section
+
+if TYPE_CHECKING:
+    from .tasks import PushResult
 
 
 class Status(StrEnum):
@@ -140,6 +143,29 @@ def plan_fields(plan: HostPlan) -> dict[str, Any]:
 def plan_json(plan: HostPlan) -> dict[str, Any]:
     """A plan as plan.json and the report schema show it."""
     return {name: _plain(value) for name, value in plan_fields(plan).items()}
+
+
+def outcome_fields(result: PushResult) -> dict[str, Any]:
+    """A push or undo result's part of a host row."""
+    out = result.outcome
+    if out.remaining:
+        status = Status.MANUAL_ACTION_NEEDED
+    elif out.saved is False:
+        status = Status.APPLIED_NOT_SAVED
+    elif out.failed_sites and not out.ok_sites:
+        status = Status.FAILED
+    elif out.changed:
+        status = Status.CHANGED
+    else:
+        status = Status.UNCHANGED
+    return {
+        "status": status,
+        "ok_sites": out.ok_sites,
+        "failed_sites": dict(out.failed_sites),
+        "error": out.error,
+        "remaining": out.remaining,
+        "facts": out.facts,
+    }
 
 
 @dataclass

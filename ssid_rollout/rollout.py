@@ -111,9 +111,12 @@ class Rollout:
         from nornir.core.filter import F
 
         from .inventory import make_nornir
+        from .platforms import platform_for
         from .processors import Journaled, Timings
         from .tasks import CONNECTION, connection_options
 
+        for name in {d.platform for d in self.devices.values()}:
+            platform_for(name).driver()  # imported here: a first import in many threads at once races
         processors = [*self.options.processors, Timings()]
         if folder is not None:
             processors.append(Journaled(folder))

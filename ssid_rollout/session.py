@@ -1,10 +1,8 @@
 """A device session on top of Netmiko that reads prompts instead of waiting.
 
-Netmiko gives us the SSH channel, login and ANSI handling; its Huawei drivers then spend
-most of their time in fixed waits (a 2 s silence probe for config mode, sleeps around
-session preparation, a probe again on disconnect). This module keeps Netmiko for what it
-does well and replaces those waits: one write per section, read until a prompt follows
-every line, and every answer checked against the platform tables.
+Netmiko logs in (login.py removes its fixed waits there); this module then does all the talking:
+one write per section, read until a prompt follows every line, and every answer checked against
+the platform's declared tables (errors, failure texts, questions).
 """
 
 from __future__ import annotations
@@ -19,60 +17,15 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import paramiko
-from netmiko.exceptions import ReadTimeout
 
 from .errors import ConnectError, DeviceError, IdentityError
 from .model import Section
-from .platforms import Platform, Prompts
+from .platforms.base import Platform
 
 #: Nothing but printable text reaches a device: a newline or escape inside a line would run as input.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MAX_EXTRA_QUITS = 4
 _IDLE_CHECK = 2.0  # seconds between paramiko's idle checks of a session
-
-
-class FastLogin:
-    """Login and teardown for Netmiko's classes without their fixed waits; a platform module makes
-    its driver as `type(name, (FastLogin, NetmikoClass), {"prompts": PROMPTS})`."""
-
-    prompts: Prompts
-    _login_text = ""
-
-    def __init__(self, *args: Any, host_key_policy: paramiko.MissingHostKeyPolicy, **kwargs: Any) -> None:
-        self._host_key_policy = host_key_policy  # read by _build_ssh_client, during super().__init__
-        super().__init__(*args, **kwargs)
-
-    def _build_ssh_client(self) -> paramiko.SSHClient:
-        """A client that knows no host key itself, so our policy judges every key, before the login."""
-        client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(self._host_key_policy)
-        return client
-
-    def special_login_handler(self, delay_factor: float = 1.0) -> None:
-        conn: Any = self
-        wait = conn.read_timeout_override or 60.0
-        try:
-            data = conn.read_until_pattern(pattern=self.prompts.login, re_flags=re.M, read_timeout=wait)
-            change = self.prompts.password_change
-            if change and re.search(change[0], data):
-                conn.write_channel(change[1] + conn.RETURN)
-                data += conn.read_until_pattern(pattern=self.prompts.login, re_flags=re.M, read_timeout=wait)
-        except ReadTimeout:
-            raise DeviceError(conn.host, "(login)", f"no prompt within {wait:g} s after login") from None
-        self._login_text = data
-
-    def _try_session_preparation(self, force_data: bool = True) -> None:
-        super()._try_session_preparation(force_data=False)  # type: ignore[misc]
-
-    def session_preparation(self) -> None:
-        """The base prompt from the login's last line; paging goes off with the session's first write."""
-        conn: Any = self
-        conn.ansi_escape_codes = True
-        last = conn.strip_ansi_escape_codes(self._login_text).strip().splitlines()[-1].strip()
-        conn.base_prompt = self.prompts.base(last)
-
-    def cleanup(self, command: str = "quit") -> None:
-        """Closing the channel ends the VTY session; skip Netmiko's 2 s config-mode probe."""
 
 
 @dataclass(frozen=True)
@@ -392,7 +345,6 @@ def connect(
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
     from .identity import TrustOnFirstUse, check_identity
-    from .parse import parse_version
 
     try:
         conn = platform.driver()(
@@ -425,7 +377,7 @@ def connect(
     try:
         session.prepare()
         try:
-            shown = parse_version(session.version).model
+            shown = platform.parse_version(session.version).model
         except ValueError:
             raise IdentityError(host, "`display version` shows no model") from None
         check_identity(

@@ -4,21 +4,17 @@ One Python process drives about one core whatever its thread count (the GIL): at
 SSH, prompt reading, journal and parsing keep it busy while the machine's other cores idle.
 Sites that share no device are independent, so a push whose sites all go in one wave (no
 canary, no wave size) can run as several pushes over disjoint device sets, in the same run
-folder, under the parent's guards and locks. Each worker is the same engine (`Rollout.push_sites`)
-on its group; the parent relays their progress and merges their reports.
+folder, under the parent's guards and locks. Each worker (shard_worker.py) is the same engine
+(`Rollout.push_group`) on its group; the parent relays their progress and merges their reports.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import pickle
-import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -75,33 +71,6 @@ def partition(devices: dict[str, Device], sites: Iterable[str], parts: int) -> l
     return [sorted(members, key=order.__getitem__) for _, members in groups if members]
 
 
-class Relay(Progress):
-    """A worker's progress processor: each event goes to the parent, which shows it."""
-
-    def __init__(self, events: Connection) -> None:  # no bars here: the parent draws them
-        self.events = events
-        self._send_lock = threading.Lock()  # Nornir's worker threads share the connection
-
-    def _send(self, *event: Any) -> None:
-        with self._send_lock:
-            self.events.send(event)
-
-    def stage_started(self, name: str, hosts: int, sites: str) -> None:
-        self._send("stage_started", name, hosts, sites)
-
-    def host_started(self, name: str) -> None:
-        self._send("host_started", name)
-
-    def host_done(self, name: str, host: str, failed: bool) -> None:
-        self._send("host_done", name, host, failed)
-
-    def stage_done(self, name: str) -> None:
-        self._send("stage_done", name)
-
-    def close(self) -> None:
-        """Nothing to stop: the parent's display is the one on screen."""
-
-
 def shard_groups(rollout: Any) -> list[list[str]]:
     """Groups of sites for worker processes; one group when the run needs a single engine: waves or a
     canary (their gates see every site), or a caller's own processors."""
@@ -118,7 +87,7 @@ def push_shards(rollout: Any, run: Any, groups: list[list[str]], free: list[str]
     """Push each group of sites in its own process; fill the run's report as one engine would, and
     return the plans the workers pushed.
 
-    Workers are `python -m ssid_rollout.shards`, not multiprocessing: spawning re-runs the
+    Workers are `python -m ssid_rollout.shard_worker`, not multiprocessing: spawning re-runs the
     caller's `__main__`, which a script without a main guard does not survive. Each gets its
     job on stdin and sends events on a pipe of its own.
     """
@@ -143,7 +112,7 @@ def push_shards(rollout: Any, run: Any, groups: list[list[str]], free: list[str]
             processors=(),
         )
         read, write = os.pipe()
-        command = [sys.executable, "-m", "ssid_rollout.shards", str(write), str(os.getpid())]
+        command = [sys.executable, "-m", "ssid_rollout.shard_worker", str(write), str(os.getpid())]
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(write,))
         os.close(write)
         mine = {s: v for s, v in run.report.sites.items() if s in sites}
@@ -209,30 +178,6 @@ def _reap(proc: subprocess.Popen[bytes]) -> int:
         return proc.wait(POLL_SECONDS * 20)
 
 
-def _worker(events: Connection, job: tuple[Any, ...]) -> None:
-    """One group's push in a worker process; its report (or its error) goes back to the parent."""
-    from .report import Report
-    from .rollout import Rollout
-    from .runfolder import RunFolder
-
-    inventory, playbook, options, run_path, relay, sites, free = job
-    # until the secrets are known; input errors name files and fields, not secrets
-    mask: Callable[[str], str] = str
-    try:
-        rollout = Rollout(inventory, playbook, replace(options, processors=(Relay(events),) if relay else ()))
-        rollout._need_keys()
-        mask = rollout.mask
-        folder = RunFolder(run_path, mask)
-        report = Report("push", sites=dict(sites))
-        try:
-            plans = rollout.push_group(folder, report, free, rollout.sites)
-        finally:
-            folder.close()
-        events.send(("done", report.sites, report.hosts, report.warnings, plans))
-    except BaseException as exc:  # noqa: BLE001 - the parent reports it; the worker only ends
-        events.send(("error", "failed: " + mask(f"{type(exc).__name__}: {exc}".splitlines()[0])))
-
-
 def _lost(rollout: Any, sites: list[str], what: str, report: Any) -> None:
     """A worker that gave no report: its devices may be changed, so a person must look."""
     from .report import SiteRow, Status
@@ -244,17 +189,3 @@ def _lost(rollout: Any, sites: list[str], what: str, report: Any) -> None:
         if any(s in sites for s in device.sites):
             row = rollout.row(name, status=Status.MANUAL_ACTION_NEEDED, reason=reason)
             report.hosts.setdefault(name, row)
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker must not outlive its parent: the parent holds the run's locks, and a lock whose
-    process is gone is taken over. Killed with it, a worker ends as a crashed run does (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
-if __name__ == "__main__":
-    _die_with_parent(int(sys.argv[2]))
-    _worker(Connection(int(sys.argv[1]), readable=False), pickle.load(sys.stdin.buffer))

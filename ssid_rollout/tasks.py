@@ -59,6 +59,11 @@ if CONNECTION not in ConnectionPluginRegister.available:
     ConnectionPluginRegister.register(CONNECTION, SsidNetmiko)
 
 
+def value(multi: Any) -> Any:
+    """A task's result, or None when it raised (Nornir then puts the traceback text in `result`)."""
+    return None if multi[0].exception is not None else multi[0].result
+
+
 def connection_options(device: Device, **extras: Any) -> ConnectionOptions:
     """The host's session settings: the address the inventory validated (whatever a group's
     connection options say) and the identity the login must find (model, sysname)."""

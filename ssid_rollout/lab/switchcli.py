@@ -71,30 +71,20 @@ class Interface:
     lines: list[str] = field(default_factory=list)
     allowed: set[int] | None = None  # the VLANs a trunk passes; None: not a trunk
 
-    def copy(self) -> Interface:
-        return Interface(self.name, list(self.lines), None if self.allowed is None else set(self.allowed))
-
 
 @dataclass
 class SwitchConfig:
     """A switch's configuration: hostname, VLANs, interfaces, and every other section kept verbatim.
 
     `layout` keeps the order sections were read in: tuples of raw lines, and the VLANS / INTERFACES
-    markers where the device prints those kinds (it prints them sorted, whatever order they came in).
+    markers where the device prints those kinds (VLANs sorted; interfaces in the order read, a new one
+    in the vendor's type order).
     """
 
     hostname: str = ""
     vlans: dict[int, list[str]] = field(default_factory=dict)  # VLAN id -> its sub-lines (name, ...)
     interfaces: dict[str, Interface] = field(default_factory=dict)
     layout: list[str | tuple[str, ...]] = field(default_factory=list)
-
-    def copy(self) -> SwitchConfig:
-        return SwitchConfig(
-            self.hostname,
-            {vid: list(lines) for vid, lines in self.vlans.items()},
-            {name: iface.copy() for name, iface in self.interfaces.items()},
-            list(self.layout),
-        )
 
 
 def rank(text: str, ranks: Sequence[tuple[str, int]]) -> int:
@@ -119,7 +109,7 @@ def drop_lines(lines: list[str], prefix: str) -> None:
 
 
 def _sections(text: str, separator: str) -> Iterator[list[str]]:
-    """The runs of non-empty lines between separator lines (line ends and the first blank dropped)."""
+    """The runs of non-blank lines between separator lines (`!` followed by spaces counts as one)."""
     section: list[str] = []
     for raw in text.replace("\r", "").split("\n"):
         if raw.strip() == separator:

@@ -12,15 +12,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InputError
 from ..model import Section
 
 if TYPE_CHECKING:
     from ..parse import ConfigFacts, Version
-    from ..session import Session
     from ..undo import UndoTable
+
+
+class Terminal(Protocol):
+    """What a commit strategy needs of a session (session.Session is one)."""
+
+    def configure(
+        self,
+        sections: Sequence[Section],
+        context: str = "config",
+        before: Callable[[Section], None] | None = None,
+    ) -> None: ...
+
+    def commit(self, command: str = "commit") -> str: ...
 
 
 @dataclass(frozen=True)
@@ -51,24 +63,24 @@ class CommitStrategy:
     describe = "each line applies at once"
 
     def stage(
-        self, s: Session, sections: Sequence[Section], before: Callable[[Section], None] | None = None
+        self, s: Terminal, sections: Sequence[Section], before: Callable[[Section], None] | None = None
     ) -> None:
         s.configure(sections, before=before)
 
-    def commit(self, s: Session, description: str, seconds: int) -> None:
+    def commit(self, s: Terminal, description: str, seconds: int) -> None:
         """Make staged lines take effect, reversibly where the platform can (a trial)."""
 
-    def confirm(self, s: Session) -> None:
+    def confirm(self, s: Terminal) -> None:
         """Keep what `commit` made take effect."""
 
-    def discard(self, s: Session, committed: bool) -> None:
+    def discard(self, s: Terminal, committed: bool) -> None:
         """Drop what was staged, or (`committed`) revert what `commit` made take effect."""
 
-    def restore(self, s: Session, sections: Sequence[Section]) -> None:
+    def restore(self, s: Terminal, sections: Sequence[Section]) -> None:
         """Send undo sections so that they take effect for good."""
         s.configure(sections, context="undo")
 
-    def end_stale(self, s: Session) -> None:
+    def end_stale(self, s: Terminal) -> None:
         """A new session after a lost one: end what the lost one left pending."""
 
 

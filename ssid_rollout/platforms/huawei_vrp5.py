@@ -225,7 +225,7 @@ def driver() -> type:
     """Netmiko's Huawei class with the session's prompt-driven login (no fixed waits)."""
     from netmiko.huawei.huawei import HuaweiSSH
 
-    from ..session import FastLogin
+    from ..login import FastLogin
 
     return type("FastHuaweiSSH", (FastLogin, HuaweiSSH), {"prompts": PROMPTS})
 

@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from ..errors import DeviceError
-from .base import CommitStrategy, register
+from .base import CommitStrategy, Terminal, register
 from .huawei_vrp5 import PLATFORM as VRP5
 from .huawei_vrp5 import PROMPTS
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from ..model import Section
-    from ..session import Session
 
 
 class TrialCommit(CommitStrategy):
@@ -34,20 +33,20 @@ class TrialCommit(CommitStrategy):
     atomic = True
     describe = "two-stage: staged, `commit trial`, verified, then `commit`"
 
-    def commit(self, s: Session, description: str, seconds: int) -> None:
+    def commit(self, s: Terminal, description: str, seconds: int) -> None:
         s.commit(f"commit trial {seconds} description {description}")
 
-    def confirm(self, s: Session) -> None:
+    def confirm(self, s: Terminal) -> None:
         s.commit("commit")
 
-    def discard(self, s: Session, committed: bool) -> None:
+    def discard(self, s: Terminal, committed: bool) -> None:
         s.commit("abort trial" if committed else "clear configuration candidate")
 
-    def restore(self, s: Session, sections: Sequence[Section]) -> None:
+    def restore(self, s: Terminal, sections: Sequence[Section]) -> None:
         s.configure(sections, context="undo")
         s.commit("commit")
 
-    def end_stale(self, s: Session) -> None:
+    def end_stale(self, s: Terminal) -> None:
         with contextlib.suppress(DeviceError):
             s.commit("abort trial")
 
@@ -57,7 +56,7 @@ def driver() -> type:
     """Netmiko's VRPv8 class (it stays in system view after sending) with the prompt-driven login."""
     from netmiko.huawei.huawei import HuaweiVrpv8SSH
 
-    from ..session import FastLogin
+    from ..login import FastLogin
 
     return type("FastHuaweiVrpv8SSH", (FastLogin, HuaweiVrpv8SSH), {"prompts": PROMPTS})
 
