@@ -9,232 +9,39 @@ switch with no BRAS) is refused with one line naming the file, the entry and the
 
 from __future__ import annotations
 
-import difflib
-import functools
 import ipaddress
-import operator
 import re
-import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import ValidationError
 
-from ssid_rollout.errors import InputError
-from ssid_rollout.model import STAGE_ORDER, Device, Role, SiteAttachment, Vap
-from ssid_rollout.spec import (
-    AP_RANGE,
-    RADIO_RANGE,
-    REGION_RANGE,
-    WLAN_RANGE,
-    IPv4Text,
-    Name,
-    Port,
-    ServiceSpec,
-    StrictModel,
-    cli_text,
-    description_text,
-    field_path,
-    first_error,
-    flatten_overrides,
-    parse_yaml,
+from .errors import InputError
+from .hostdata import ROLE_MODELS, DefaultsEntry
+from .inventory_files import (
+    DEFAULTS_FILE,
+    DEFAULTS_ONLY,
+    check_group_references,
+    entries,
+    hint,
+    nornir_inventory,
+    paths,
+    read_settings,
+    read_yaml,
+    refuse_address,
+    settings_of,
 )
+from .model import STAGE_ORDER, Device, Role, SiteAttachment, Vap
+from .spec import ServiceSpec, first_error, flatten_overrides
 
 if TYPE_CHECKING:
-    from nornir.core import Nornir
-    from nornir.core.filter import F_BASE
     from nornir.core.inventory import Host, Inventory
 
-HOSTS_FILE, GROUPS_FILE, DEFAULTS_FILE = "hosts.yaml", "groups.yaml", "defaults.yaml"
+    from .platforms import Platform
+
 DEFAULT_SSH_PORT = 22
-#: Keys that describe the whole inventory, not a host: only in defaults.yaml.
-DEFAULTS_ONLY = ("special_sites", "window", "timezone")
-#: Keys that would put a credential in the inventory; refused wherever they appear.
-CREDENTIAL_KEYS = {
-    "password": "plain-text password refused: use SSID_ROLLOUT_PASSWORD or the keyring",
-    "secret": "plain-text secret refused: use SSID_ROLLOUT_PASSWORD or the keyring",
-    "username": "credentials come from SSID_ROLLOUT_USERNAME or the keyring, not the inventory",
-    "radius_key": "RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring",
-    "shared_key": "RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring",
-}
-
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_PORT_NAME = (
-    r"(?:(?:GigabitEthernet|XGigabitEthernet|MultiGE|25GE|40GE|100GE|Ethernet)\d{1,2}/\d{1,2}/\d{1,3}"
-    r"|Eth-Trunk\d{1,3})"
-)
-_INTERFACE = re.compile(_PORT_NAME)
-_SUBINTERFACE = re.compile(rf"{_PORT_NAME}\.(\d{{1,4}})")
-_WINDOW = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
-_TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
-
-
-# --- field types --------------------------------------------------------------------------
-
-
-def _identifier(value: str) -> str:
-    """Host, group and site names end up in file names and environment variable names."""
-    if not _IDENTIFIER.fullmatch(value):
-        raise ValueError("must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit")
-    return value
-
-
-def _hostname(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-        return value
-    except ValueError:
-        pass
-    labels = value.split(".")
-    if len(value) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
-        raise ValueError("must be an IP address or a DNS name")
-    return value
-
-
-def _interface(value: str) -> str:
-    if not _INTERFACE.fullmatch(value):
-        raise ValueError(
-            "must be an interface name like GigabitEthernet0/0/1, XGigabitEthernet0/0/1 or Eth-Trunk1"
-        )
-    return value
-
-
-def _subinterface(value: str) -> str:
-    match = _SUBINTERFACE.fullmatch(value)
-    if not match or not 1 <= int(match.group(1)) <= 4096:
-        raise ValueError("must be a sub-interface like Eth-Trunk5.807 (number 1-4096)")
-    return value
-
-
-def _sysname(value: str) -> str:
-    """The device's own name (`sysname`), compared with what its prompt shows."""
-    return cli_text(value, max_bytes=246)
-
-
-def _window(value: str) -> str:
-    match = _WINDOW.fullmatch(value)
-    if not match:
-        raise ValueError("must be HH:MM-HH:MM (24 h), e.g. 01:00-05:00")
-    if match.group(1, 2) == match.group(3, 4):
-        raise ValueError("must not start and end at the same time")
-    return value
-
-
-def _timezone(value: str) -> str:
-    """An IANA zone name; checked against the zone database when the machine has one."""
-    if not _TIMEZONE.fullmatch(value):
-        raise ValueError("must be an IANA time zone like Asia/Shanghai")
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
-        if zoneinfo.available_timezones():
-            raise ValueError("must be an IANA time zone like Asia/Shanghai") from None
-    return value
-
-
-Identifier = Annotated[str, AfterValidator(_identifier)]
-Hostname = Annotated[str, AfterValidator(_hostname)]
-Interface = Annotated[str, AfterValidator(_interface)]
-SubInterface = Annotated[str, AfterValidator(_subinterface)]
-Platform = Literal["huawei", "huawei_vrpv8"]
-
-
-# --- file entries (what Nornir reads) -----------------------------------------------------
-
-
-class _ConnectionOptions(StrictModel):
-    hostname: Hostname | None = None
-    port: Port | None = None
-    platform: Platform | None = None
-    extras: dict[str, Any] | None = None
-
-
-class _DefaultsEntry(StrictModel):
-    hostname: Hostname | None = None
-    port: Port | None = None
-    platform: Platform | None = None
-    data: dict[str, Any] | None = None
-    connection_options: dict[str, _ConnectionOptions] | None = None
-
-
-class _Entry(_DefaultsEntry):
-    groups: list[Identifier] = []
-
-
-class _Settings(StrictModel):
-    special_sites: dict[Identifier, Annotated[str, AfterValidator(description_text)]] = {}
-    window: Annotated[str, AfterValidator(_window)] | None = None
-    timezone: Annotated[str, AfterValidator(_timezone)] | None = None
-
-
-# --- host data per role -------------------------------------------------------------------
-
-
-class _Common(StrictModel):
-    model: Name
-    department: Name
-    sysname: Annotated[str, AfterValidator(_sysname)] | None = None
-    service: dict[str, Any] | None = None
-    lab_faults: dict[str, Any] | None = None  # read by the lab simulator only
-
-
-class _SwitchSite(StrictModel):
-    trunk_ports: Annotated[list[Interface], Field(min_length=1)]
-
-
-class _BrasSite(StrictModel):
-    subinterface: SubInterface
-
-
-class _Vap(StrictModel):
-    ap: Annotated[int, Field(ge=AP_RANGE[0], le=AP_RANGE[1])]
-    radio: Annotated[int, Field(ge=RADIO_RANGE[0], le=RADIO_RANGE[1])]
-    wlan: Annotated[int, Field(ge=WLAN_RANGE[0], le=WLAN_RANGE[1])]
-
-
-class _AcSite(StrictModel):
-    region: Annotated[int, Field(ge=REGION_RANGE[0], le=REGION_RANGE[1])]
-    vaps: Annotated[list[_Vap], Field(min_length=1)]
-
-
-class _Bras(_Common):
-    bras_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
-    nas_ip: IPv4Text
-
-
-class _SwitchOne(_Common, _SwitchSite):
-    site: Identifier
-
-
-class _SwitchMany(_Common):
-    sites: Annotated[dict[Identifier, _SwitchSite], Field(min_length=1)]
-
-
-class _BrasOne(_Bras, _BrasSite):
-    site: Identifier
-
-
-class _BrasMany(_Bras):
-    sites: Annotated[dict[Identifier, _BrasSite], Field(min_length=1)]
-
-
-class _AcOne(_Common, _AcSite):
-    site: Identifier
-
-
-class _AcMany(_Common):
-    sites: Annotated[dict[Identifier, _AcSite], Field(min_length=1)]
-
-
-#: (one site: `data.site` + the site's fields, several sites: `data.sites: {SITE: {...}}`)
-_ROLE_MODELS: dict[Role, tuple[type[_Common], type[_Common]]] = {
-    "switch": (_SwitchOne, _SwitchMany),
-    "bras": (_BrasOne, _BrasMany),
-    "ac": (_AcOne, _AcMany),
-}
 
 
 # --- locations ----------------------------------------------------------------------------
@@ -296,19 +103,19 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
     Each file is parsed once: the Nornir inventory is built from the same data (at 1,000 hosts
     a YAML parse takes most of a second, and Nornir's own loader would parse again).
     """
-    hosts_file, groups_file, defaults_file = _paths(inventory_dir)
-    hosts_data = _read_yaml(hosts_file, required=True)
-    groups_data = _read_yaml(groups_file, required=False)
-    defaults_data = _read_yaml(defaults_file, required=False)
-    raw_hosts = _entries(hosts_file, hosts_data)
+    hosts_file, groups_file, defaults_file = paths(inventory_dir)
+    hosts_data = read_yaml(hosts_file, required=True)
+    groups_data = read_yaml(groups_file, required=False)
+    defaults_data = read_yaml(defaults_file, required=False)
+    raw_hosts = entries(hosts_file, hosts_data)
     if not raw_hosts:
         raise InputError(f"{hosts_file}: (document)", "lists no hosts")
-    raw_groups = _entries(groups_file, groups_data)
-    settings = _settings(defaults_file, defaults_data)
+    raw_groups = entries(groups_file, groups_data)
+    settings = settings_of(defaults_file, defaults_data)
     for name, group in raw_groups.items():
-        _refuse_address(f"{groups_file}: {name}.", group)
-    _refuse_address(f"{defaults_file}: ", _DefaultsEntry.model_validate(defaults_data))
-    _check_group_references(hosts_file, raw_hosts, groups_file, raw_groups)
+        refuse_address(f"{groups_file}: {name}.", group)
+    refuse_address(f"{defaults_file}: ", DefaultsEntry.model_validate(defaults_data))
+    check_group_references(hosts_file, raw_hosts, groups_file, raw_groups)
     inventory = nornir_inventory(hosts_data, groups_data, defaults_data)
 
     devices: dict[str, Device] = {}
@@ -327,7 +134,7 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
         if site not in site_fields:
             raise InputError(
                 f"{defaults_file}: data.special_sites.{site}",
-                "names a site no host serves" + _hint(site, site_fields),
+                "names a site no host serves" + hint(site, site_fields),
             )
     return LoadedInventory(
         devices=devices,
@@ -338,147 +145,9 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
     )
 
 
-def nornir_inventory(
-    hosts: Mapping[str, Any], groups: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> Inventory:
-    """What Nornir's SimpleInventory builds from these files' data, without parsing them again."""
-    from nornir.core.inventory import Group, Groups, Host, Hosts, Inventory, ParentGroups
-    from nornir.plugins.inventory.simple import _get_defaults, _get_inventory_element
-
-    base = _get_defaults(dict(defaults))
-    built_groups = Groups({n: _get_inventory_element(Group, g, n, base) for n, g in groups.items()})
-    built_hosts = Hosts({n: _get_inventory_element(Host, h, n, base) for n, h in hosts.items()})
-    for data, built in ((groups, built_groups), (hosts, built_hosts)):
-        for name, item in built.items():
-            item.groups = ParentGroups([built_groups[g] for g in data[name].get("groups") or ()])
-    return Inventory(hosts=built_hosts, groups=built_groups, defaults=base)
-
-
 def special_sites(inventory_dir: Path) -> dict[str, str]:
     """Sites (schools, dormitories) whose own managers must be coordinated: {site: reason}."""
-    return dict(_read_settings(_paths(inventory_dir)[2]).special_sites)
-
-
-def inventory_settings(inventory_dir: Path) -> dict[str, str | None]:
-    """The maintenance window (`HH:MM-HH:MM`) and its time zone from defaults.yaml, or None."""
-    settings = _read_settings(_paths(inventory_dir)[2])
-    return {"window": settings.window, "timezone": settings.timezone}
-
-
-def _paths(inventory_dir: Path) -> tuple[Path, Path, Path]:
-    if not inventory_dir.is_dir():
-        raise InputError(
-            f"{inventory_dir}: (folder)",
-            "is not an inventory folder (hosts.yaml, groups.yaml, defaults.yaml)",
-        )
-    return inventory_dir / HOSTS_FILE, inventory_dir / GROUPS_FILE, inventory_dir / DEFAULTS_FILE
-
-
-def _read_yaml(path: Path, *, required: bool) -> dict[Any, Any]:
-    """The file as Nornir will read it (ruamel, safe), refused if it holds a credential."""
-    import ruamel.yaml
-
-    if not required and not path.exists():
-        return {}
-    data = parse_yaml(path, ruamel.yaml.YAML(typ="safe").load, ruamel.yaml.YAML(typ="safe").compose)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: (document)", "must be a mapping of names to entries")
-    try:
-        _refuse_credentials(path, data, ())
-    except RecursionError:
-        raise InputError(f"{path}: (document)", "nested too deeply") from None
-    return data
-
-
-def _refuse_credentials(path: Path, node: Any, loc: tuple[int | str, ...]) -> None:
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            _refuse_credentials(path, item, (*loc, index))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(key, str) and key.lower() in CREDENTIAL_KEYS:
-                raise InputError(f"{path}: {field_path((*loc, key))}", CREDENTIAL_KEYS[key.lower()])
-            _refuse_credentials(path, value, (*loc, str(key)))
-
-
-def _entries(path: Path, data: Mapping[Any, Any]) -> dict[str, _Entry]:
-    entries = {}
-    for name, entry in data.items():
-        try:
-            _identifier(name if isinstance(name, str) else "")
-        except ValueError as exc:
-            raise InputError(f"{path}: {field_path((str(name),))}", f"a name {exc}") from None
-        if not isinstance(entry, dict):
-            raise InputError(f"{path}: {name}", "must be a mapping (hostname, platform, groups, data ...)")
-        try:
-            entries[name] = _Entry.model_validate(entry)
-        except ValidationError as exc:
-            where, message = first_error(exc)
-            raise InputError(f"{path}: {name}.{where}", message) from None
-    return entries
-
-
-def _read_settings(path: Path) -> _Settings:
-    return _settings(path, _read_yaml(path, required=False))
-
-
-def _settings(path: Path, raw: Mapping[str, Any]) -> _Settings:
-    """special_sites, window and timezone from defaults.yaml (defaults only)."""
-    try:
-        entry = _DefaultsEntry.model_validate(raw)
-    except ValidationError as exc:
-        where, message = first_error(exc)
-        raise InputError(f"{path}: {where}", message) from None
-    data = entry.data or {}
-    try:
-        return _Settings.model_validate({key: data[key] for key in DEFAULTS_ONLY if key in data})
-    except ValidationError as exc:
-        where, message = first_error(exc)
-        raise InputError(f"{path}: data.{where}", message) from None
-
-
-def _refuse_address(where: str, entry: _DefaultsEntry) -> None:
-    """A group or the defaults must not say where a device is: one line there would silently send
-    every member's session to one address. Nornir allows it; a plain `port` stays allowed."""
-    for plugin, options in (entry.connection_options or {}).items():
-        for key in ("hostname", "port"):
-            if getattr(options, key) is not None:
-                raise InputError(
-                    f"{where}connection_options.{plugin}.{key}",
-                    "a device's address belongs in its own host entry, not in a group or the defaults",
-                )
-
-
-def _check_group_references(
-    hosts_file: Path, hosts: Mapping[str, _Entry], groups_file: Path, groups: Mapping[str, _Entry]
-) -> None:
-    for path, entries in ((hosts_file, hosts), (groups_file, groups)):
-        for name, entry in entries.items():
-            for index, group in enumerate(entry.groups):
-                if group not in groups:
-                    raise InputError(
-                        f"{path}: {name}.groups[{index}]", f"unknown group {group!r}" + _hint(group, groups)
-                    )
-
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in trail:
-            raise InputError(f"{groups_file}: {name}.groups", "group cycle: " + " -> ".join((*trail, name)))
-        for parent in groups[name].groups:
-            visit(parent, (*trail, name))
-
-    for name in groups:
-        visit(name, ())
-
-
-def _hint(name: str, known: Iterable[str]) -> str:
-    """The name the operator probably meant: one it abbreviates, else the closest."""
-    names = sorted(known)
-    close = [n for n in names if n.lower().startswith(name.lower())] or difflib.get_close_matches(
-        name, names, n=1
-    )
-    return f" (did you mean {close[0]}?)" if close else ""
+    return dict(read_settings(paths(inventory_dir)[2]).special_sites)
 
 
 # --- one host -----------------------------------------------------------------------------
@@ -526,7 +195,7 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
     if "site" in check.data and "sites" in check.data:
         raise check.fail("sites", "use either data.site (one site) or data.sites (several), not both")
     many = "sites" in check.data
-    model = _ROLE_MODELS[role][many]
+    model = ROLE_MODELS[role][many]
     try:
         data = model.model_validate(check.data)
     except ValidationError as exc:
@@ -534,14 +203,15 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
     sites = {site: _attachment(site, part) for site, part in _parts(data).items()}
     _check_attachments(check, many, sites, vlan)
     hostname, port = _address(host, check.origin)
-    platform = host.platform
-    if hostname is None or platform is None:
+    if hostname is None or host.platform is None:
         missing = "hostname" if hostname is None else "platform"
         raise InputError(check.origin.at(missing), f"missing: every {role} needs it")
+    platform = _platform(host.platform, role, check)
+    _check_interfaces(check, many, sites, platform)
     return Device(
         name=host.name,
         role=role,
-        platform=platform,
+        platform=platform.name,
         model=data.model,
         department=data.department,
         hostname=hostname,
@@ -552,6 +222,33 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
         groups=tuple(group.name for group in host.extended_groups()),
         sysname=data.sysname,
     )
+
+
+def _platform(name: str, role: Role, check: _HostCheck) -> Platform:
+    """The registered platform of a Netmiko device_type, if it can hold this role."""
+    from .platforms import PLATFORMS
+
+    platform = PLATFORMS.get(name)
+    if platform is None:
+        where = check.origins.get("platform", check.origin)
+        raise InputError(where.at("platform"), f"{name!r} is not one of {', '.join(sorted(PLATFORMS))}")
+    if role not in platform.roles:
+        raise InputError(check.origin.at("platform"), f"{name} devices cannot be a {role} here")
+    return platform
+
+
+def _check_interfaces(
+    check: _HostCheck, many: bool, sites: Mapping[str, SiteAttachment], platform: Platform
+) -> None:
+    """Interface names in the platform's own forms (`10GE1/0/13`, `GigabitEthernet 0/1` ...)."""
+    names, like = platform.interface_re, f"a {platform.name} interface name like {platform.interface_hint}"
+    for site, part in sites.items():
+        prefix = f"sites.{site}." if many else ""
+        for index, port in enumerate(part.trunk_ports):
+            if not names.fullmatch(port):
+                raise check.fail(f"{prefix}trunk_ports[{index}]", f"{port!r} is not {like}")
+        if part.subinterface and not names.fullmatch(part.subinterface.rsplit(".", 1)[0]):
+            raise check.fail(f"{prefix}subinterface", f"{part.subinterface!r} is not on {like}")
 
 
 def _address(host: Host, origin: _Origin) -> tuple[str | None, int]:
@@ -568,12 +265,10 @@ def _address(host: Host, origin: _Origin) -> tuple[str | None, int]:
     return next(iter(given), default)
 
 
-def _parts(data: _Common) -> Mapping[str, Any]:
-    """{site: the model holding that site's fields}, for either way of writing them."""
-    if isinstance(data, _SwitchMany | _BrasMany | _AcMany):
-        return data.sites
-    assert isinstance(data, _SwitchOne | _BrasOne | _AcOne)
-    return {data.site: data}
+def _parts(data: Any) -> Mapping[str, Any]:
+    """{site: the model holding that site's fields}, for either way of writing them (a role model)."""
+    sites: Mapping[str, Any] | None = getattr(data, "sites", None)
+    return sites if sites is not None else {data.site: data}
 
 
 def _attachment(site: str, part: Any) -> SiteAttachment:
@@ -686,97 +381,3 @@ def sites_of(devices: Mapping[str, Device]) -> dict[str, dict[Role, list[str]]]:
         site: {role: sorted(roles[role]) for role in STAGE_ORDER if role in roles}
         for site, roles in sorted(sites.items())
     }
-
-
-# --- selection ----------------------------------------------------------------------------
-
-
-def select(
-    devices: Mapping[str, Device],
-    *,
-    hosts: Iterable[str] = (),
-    groups: Iterable[str] = (),
-    sites: Iterable[str] = (),
-    departments: Iterable[str] = (),
-) -> dict[str, Device]:
-    """Devices matching every given kind of filter (any value within a kind).
-
-    A name that matches nothing is refused: a typo in a filter must not quietly select nothing.
-    """
-    wanted = {
-        "hosts": set(hosts),
-        "groups": set(groups),
-        "sites": set(sites),
-        "departments": set(departments),
-    }
-    known = {
-        "hosts": set(devices),
-        "groups": {group for device in devices.values() for group in device.groups},
-        "sites": {site for device in devices.values() for site in device.sites},
-        "departments": {device.department for device in devices.values()},
-    }
-    for kind, names in wanted.items():
-        for name in sorted(names - known[kind]):
-            raise InputError(f"filter {kind}", f"no host matches {name!r}" + _hint(name, known[kind]))
-
-    def matches(name: str, device: Device) -> bool:
-        return (
-            (not wanted["hosts"] or name in wanted["hosts"])
-            and (not wanted["groups"] or bool(wanted["groups"].intersection(device.groups)))
-            and (not wanted["sites"] or bool(wanted["sites"].intersection(device.sites)))
-            and (not wanted["departments"] or device.department in wanted["departments"])
-        )
-
-    return {name: device for name, device in devices.items() if matches(name, device)}
-
-
-def nornir_filter(
-    hosts: Iterable[str] = (),
-    groups: Iterable[str] = (),
-    sites: Iterable[str] = (),
-    departments: Iterable[str] = (),
-) -> F_BASE:
-    """The same selection as `select`, as a Nornir F object for `nr.filter(...)`."""
-    from nornir.core.filter import F
-
-    def any_of(filters: Iterable[F_BASE]) -> F_BASE:
-        return functools.reduce(operator.or_, filters)
-
-    parts: list[F_BASE] = []
-    if hosts:
-        parts.append(F(name__in=list(hosts)))
-    if groups:
-        parts.append(any_of(F(has_parent_group=group) for group in groups))
-    if sites:
-        parts.append(any_of(F(site=site) | F(sites__contains=site) for site in sites))
-    if departments:
-        parts.append(F(department__in=list(departments)))
-    return functools.reduce(operator.and_, parts, F())
-
-
-def make_nornir(source: Path | Inventory, workers: int) -> Nornir:
-    """Nornir over an inventory folder (or its loaded inventory), threaded, with its ./nornir.log
-    turned off (it would leak)."""
-    from nornir.core import Nornir
-    from nornir.core.configuration import Config, LoggingConfig, RunnerConfig
-    from nornir.core.state import GlobalState
-    from nornir.plugins.runners import ThreadedRunner
-
-    if workers < 1:
-        raise InputError("--workers", "must be at least 1")
-    if isinstance(source, Path):
-        hosts, groups, defaults = _paths(source)
-        source = nornir_inventory(
-            _read_yaml(hosts, required=True),
-            _read_yaml(groups, required=False),
-            _read_yaml(defaults, required=False),
-        )
-    return Nornir(
-        inventory=source,
-        runner=ThreadedRunner(num_workers=workers),
-        config=Config(
-            logging=LoggingConfig(enabled=False),
-            runner=RunnerConfig(plugin="threaded", options={"num_workers": workers}),
-        ),
-        data=GlobalState(),
-    )

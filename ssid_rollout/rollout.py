@@ -34,7 +34,8 @@ class Rollout:
     """One service, one inventory, one selection of hosts and sites."""
 
     def __init__(self, inventory: Path, playbook: Path, options: Options | None = None) -> None:
-        from .inventory import load_inventory, select
+        from .inventory import load_inventory
+        from .selection import select
         from .spec import load_spec
 
         self.inventory, self.playbook = Path(inventory), Path(playbook)
@@ -110,9 +111,9 @@ class Rollout:
         """Nornir over the selected hosts, each pinned to its validated address and identity."""
         from nornir.core.filter import F
 
-        from .inventory import make_nornir
         from .platforms import platform_for
         from .processors import Journaled, Timings
+        from .selection import make_nornir
         from .tasks import CONNECTION, connection_options
 
         for name in {d.platform for d in self.devices.values()}:

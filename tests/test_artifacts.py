@@ -289,7 +289,7 @@ def test_progress_shows_each_stage_with_host_counts_and_failures(tmp_path, monke
 def _nornir_run(progress: Progress, failing: str) -> None:
     from nornir.core.task import Result
 
-    from ssid_rollout.inventory import make_nornir
+    from ssid_rollout.selection import make_nornir
 
     def probe(task):  # type: ignore[no-untyped-def]
         return Result(host=task.host, failed=task.host.name == failing)

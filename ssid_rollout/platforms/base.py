@@ -137,8 +137,9 @@ class Platform:
     parse_config: Callable[[str], ConfigFacts]
     #: displays that show the views `sections` live in (the whole configuration when unsure)
     config_reads: Callable[[Iterable[Section]], tuple[str, ...]]
-    #: interface names the inventory accepts for this family
+    #: interface names the inventory accepts for this family, and examples for the refusal
     interface_re: re.Pattern[str]
+    interface_hint: str
     #: texts that mean failure although no error line is printed
     failure_texts: tuple[str, ...] = ()
     #: lines that enter one more view than their section (VRPv8 `user-vlan` opens a sub-view)

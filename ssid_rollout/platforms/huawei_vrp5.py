@@ -254,6 +254,7 @@ PLATFORM = register(
         parse_config=parse_config,
         config_reads=config_reads,
         interface_re=re.compile(PORT_NAME),
+        interface_hint="GigabitEthernet0/0/1, XGigabitEthernet0/0/1, 10GE1/0/13 or Eth-Trunk1",
         failure_texts=("Failed to", "failed to commit"),
         asking_re=re.compile(r"^undo (?:radius-server shared-key|vlan)\b"),
     )

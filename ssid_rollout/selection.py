@@ -1,0 +1,82 @@
+"""Which devices a command works on (the CLI's filters), and the Nornir object that runs over them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+from .inventory_files import hint, nornir_inventory, paths, read_yaml
+from .model import Device
+
+if TYPE_CHECKING:
+    from nornir.core import Nornir
+    from nornir.core.inventory import Inventory
+
+
+def select(
+    devices: Mapping[str, Device],
+    *,
+    hosts: Iterable[str] = (),
+    groups: Iterable[str] = (),
+    sites: Iterable[str] = (),
+    departments: Iterable[str] = (),
+) -> dict[str, Device]:
+    """Devices matching every given kind of filter (any value within a kind).
+
+    A name that matches nothing is refused: a typo in a filter must not quietly select nothing.
+    """
+    wanted = {
+        "hosts": set(hosts),
+        "groups": set(groups),
+        "sites": set(sites),
+        "departments": set(departments),
+    }
+    known = {
+        "hosts": set(devices),
+        "groups": {group for device in devices.values() for group in device.groups},
+        "sites": {site for device in devices.values() for site in device.sites},
+        "departments": {device.department for device in devices.values()},
+    }
+    for kind, names in wanted.items():
+        for name in sorted(names - known[kind]):
+            raise InputError(f"filter {kind}", f"no host matches {name!r}" + hint(name, known[kind]))
+
+    def matches(name: str, device: Device) -> bool:
+        return (
+            (not wanted["hosts"] or name in wanted["hosts"])
+            and (not wanted["groups"] or bool(wanted["groups"].intersection(device.groups)))
+            and (not wanted["sites"] or bool(wanted["sites"].intersection(device.sites)))
+            and (not wanted["departments"] or device.department in wanted["departments"])
+        )
+
+    return {name: device for name, device in devices.items() if matches(name, device)}
+
+
+def make_nornir(source: Path | Inventory, workers: int) -> Nornir:
+    """Nornir over an inventory folder (or its loaded inventory), threaded, with its ./nornir.log
+    turned off (it would leak)."""
+    from nornir.core import Nornir
+    from nornir.core.configuration import Config, LoggingConfig, RunnerConfig
+    from nornir.core.state import GlobalState
+    from nornir.plugins.runners import ThreadedRunner
+
+    if workers < 1:
+        raise InputError("--workers", "must be at least 1")
+    if isinstance(source, Path):
+        hosts, groups, defaults = paths(source)
+        source = nornir_inventory(
+            read_yaml(hosts, required=True),
+            read_yaml(groups, required=False),
+            read_yaml(defaults, required=False),
+        )
+    return Nornir(
+        inventory=source,
+        runner=ThreadedRunner(num_workers=workers),
+        config=Config(
+            logging=LoggingConfig(enabled=False),
+            runner=RunnerConfig(plugin="threaded", options={"num_workers": workers}),
+        ),
+        data=GlobalState(),
+    )
