@@ -22,6 +22,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .values import user_vlans, vlan_set
+
 # --- typed facts -------------------------------------------------------------------------------
 
 
@@ -124,35 +126,12 @@ class ConfigFacts:
 
 
 @dataclass(frozen=True)
-class VlanStatus:
-    """One row of `display vlan`."""
-
-    vid: int
-    status: str
-    description: str | None
-
-
-@dataclass(frozen=True)
-class PortVlan:
-    """One row of `display port vlan`."""
-
-    link_type: str
-    pvid: int
-    trunk_vlans: frozenset[int]
-
-
-@dataclass(frozen=True)
 class Version:
     """`display version`: VRP release (`5.170`, `8.180`) and chassis model."""
 
     vrp: str
     model: str
     product: str = ""  # e.g. "NE40E V800R011C00SPC200"
-
-    @property
-    def platform(self) -> str:
-        """The Netmiko device_type this release needs: VRPv8 commits in two stages."""
-        return "huawei_vrpv8" if self.vrp.split(".")[0] == "8" else "huawei"
 
 
 # --- templates and TTP ---------------------------------------------------------------------------
@@ -234,21 +213,6 @@ def _items(value: Any) -> list[dict[str, Any]]:
 
 # --- VLAN lists ----------------------------------------------------------------------------------
 
-_RANGE_RE = re.compile(r"(\d+)\s*(?:to|-)\s*(\d+)|(\d+)|(all)")
-
-
-def expand_vlans(text: str) -> frozenset[int]:
-    """`2 4 10 to 13` (configuration) or `2 4 10-13` (`display port vlan`) as a set; `all` is 1-4094."""
-    vlans: set[int] = set()
-    for first, last, single, everything in _RANGE_RE.findall(text or ""):
-        if everything:
-            vlans.update(range(1, 4095))
-        elif single:
-            vlans.add(int(single))
-        else:
-            vlans.update(range(int(first), int(last) + 1))
-    return frozenset(vlans)
-
 
 def _lines(joined: Any) -> list[str]:
     """The lines TTP's `joinmatches` put together with newlines."""
@@ -256,13 +220,8 @@ def _lines(joined: Any) -> list[str]:
 
 
 def _user_vlans(joined: Any) -> frozenset[int]:
-    """`user-vlan 806` is one VLAN, `user-vlan 100 200` the range 100-200 (QinQ part ignored)."""
-    vlans: set[int] = set()
-    for line in _lines(joined):
-        numbers = [int(n) for n in line.split("qinq")[0].split() if n.isdigit()]
-        if numbers:
-            vlans.update(range(numbers[0], numbers[-1] + 1))
-    return frozenset(vlans)
+    """The VLANs of a sub-interface's `user-vlan` lines (TTP keeps what follows the keyword)."""
+    return frozenset().union(*(user_vlans(f"user-vlan {line}") for line in _lines(joined)))
 
 
 # --- display current-configuration ---------------------------------------------------------------
@@ -283,7 +242,7 @@ def _interface(raw: dict[str, Any]) -> Interface:
     return Interface(
         name=raw["name"],
         link_type=raw.get("link_type"),
-        allow_pass=expand_vlans(raw.get("allow_pass", "")),
+        allow_pass=vlan_set(raw.get("allow_pass", "")),
         description=description.strip() if description else None,
         user_vlans=_user_vlans(raw.get("user_vlans")),
         bas=Bas(
@@ -428,7 +387,7 @@ def config_facts(raw: dict[str, Any]) -> ConfigFacts:
     aaa_raw: dict[str, Any] = aaa[0] if aaa else {}
     vlans = {int(v["vid"]) for v in _items(raw.get("vlan_blocks"))}
     for batch in _items(raw.get("vlan_batches")):
-        vlans |= expand_vlans(batch["vlans"])
+        vlans |= vlan_set(batch["vlans"])
     acls: dict[int, dict[int, str]] = {}
     for acl in _items(raw.get("acls")):
         rules = acls.setdefault(int(acl["number"]), {})
@@ -457,24 +416,7 @@ def config_facts(raw: dict[str, Any]) -> ConfigFacts:
     )
 
 
-# --- other display commands ----------------------------------------------------------------------
-
-
-def parse_vlans(text: str) -> dict[int, VlanStatus]:
-    """`display vlan`: VLAN id -> status row (S-series and AP table layouts)."""
-    rows = _items(run_template("huawei_vrp_display_vlan", text).get("vlans"))
-    return {
-        int(r["vid"]): VlanStatus(int(r["vid"]), r["status"], (r.get("description") or "").strip() or None)
-        for r in rows
-    }
-
-
-def parse_port_vlan(text: str) -> dict[str, PortVlan]:
-    """`display port vlan`: port -> link type, PVID and trunk VLANs (`a-b` ranges expanded)."""
-    rows = _items(run_template("huawei_vrp_display_port_vlan", text).get("ports"))
-    return {
-        r["name"]: PortVlan(r["link_type"], int(r["pvid"]), expand_vlans(r.get("vlans", ""))) for r in rows
-    }
+# --- display version ------------------------------------------------------------------------------
 
 
 def parse_version(text: str) -> Version:

@@ -377,9 +377,14 @@ def connect(
     try:
         session.prepare()
         try:
-            shown = platform.parse_version(session.version).model
+            version = platform.parse_version(session.version)
         except ValueError:
             raise IdentityError(host, "`display version` shows no model") from None
+        if not platform.runs(version):
+            raise IdentityError(
+                host, f"platform: the inventory says {platform.name}, the device runs {version.vrp}"
+            )
+        shown = version.model
         check_identity(
             host,
             sysname=session.base,

@@ -26,22 +26,20 @@ from ssid_rollout.parse import (
     Domain,
     Ess,
     Interface,
-    PortVlan,
     RadiusGroup,
     RadiusServer,
     VapBinding,
     Version,
     VlanMapping,
     config_facts,
-    expand_vlans,
     parse_config,
-    parse_port_vlan,
     parse_version,
-    parse_vlans,
     relevant_text,
     run_template,
 )
+from ssid_rollout.platforms import platform_for
 from ssid_rollout.spec import ServiceSpec, load_spec
+from ssid_rollout.values import vlan_set
 from ssid_rollout.verify import verify_device
 
 pytestmark = pytest.mark.unit
@@ -96,7 +94,7 @@ def ntc_expected(raw: Path) -> list[dict[str, Any]]:
 def test_templates_come_from_the_checkout_when_not_installed() -> None:
     folder = parse.templates_dir()
     assert Path(str(folder)) == ROOT / "parsers"
-    for command in ("display_current_configuration", "display_vlan", "display_port_vlan", "display_version"):
+    for command in ("display_current_configuration", "display_version"):
         assert (folder / f"huawei_vrp_{command}.ttp").is_file()
 
 
@@ -136,55 +134,21 @@ def test_display_version_matches_ntc(raw: Path) -> None:
         model=str(expected["model"]),
         product=str(expected["product_version"]),
     )
-    assert version.platform == ("huawei_vrpv8" if version.vrp.startswith("8.") else "huawei")
+    assert platform_for("huawei_vrpv8" if version.vrp.startswith("8.") else "huawei").runs(version)
 
 
 def test_display_version_of_vrpv8_and_vrp5() -> None:
     ne40e = parse_version((REAL / "ntc_display_version" / "huawei_vrp_display_version.raw").read_text())
     s7700 = parse_version((REAL / "ntc_display_version" / "huawei_vrp_display_version5.raw").read_text())
-    assert (ne40e.vrp, ne40e.model, ne40e.platform) == ("8.180", "NE40E-X2-M8A", "huawei_vrpv8")
-    assert (s7700.vrp, s7700.model, s7700.platform) == ("5.170", "S7706 Terabit Routing Switch", "huawei")
+    assert (ne40e.vrp, ne40e.model) == ("8.180", "NE40E-X2-M8A")
+    assert (s7700.vrp, s7700.model) == ("5.170", "S7706 Terabit Routing Switch")
+    vrp5, vrpv8 = platform_for("huawei"), platform_for("huawei_vrpv8")
+    assert vrpv8.runs(ne40e) and not vrp5.runs(ne40e) and vrp5.runs(s7700) and not vrpv8.runs(s7700)
 
 
 def test_display_version_refuses_other_output() -> None:
     with pytest.raises(ValueError, match="VRP"):
         parse_version("Error: Unrecognized command found at '^' position.\n")
-
-
-@pytest.mark.parametrize("raw", sorted((REAL / "ntc_display_vlan").glob("*.raw")), ids=lambda p: p.stem)
-def test_display_vlan_matches_ntc(raw: Path) -> None:
-    expected = {
-        int(row["vlan_id"]): (row["vlan_status"], row["vlan_description"] or None)
-        for row in ntc_expected(raw)
-    }
-    parsed = parse_vlans(raw.read_text(encoding="utf-8"))
-    assert {vid: (v.status, v.description) for vid, v in parsed.items()} == expected
-
-
-@pytest.mark.parametrize("raw", sorted((REAL / "ntc_display_port_vlan").glob("*.raw")), ids=lambda p: p.stem)
-def test_display_port_vlan_matches_ntc(raw: Path) -> None:
-    # ntc-templates leaves a bundled member's columns empty; we keep what the device prints: `-` and 0.
-    expected = {
-        str(row["interface"]): PortVlan(
-            str(row["link_type"] or "-"),
-            int(row["vlan_id"] or 0),
-            expand_vlans(" ".join(row["trunk_vlan_list"])),
-        )
-        for row in ntc_expected(raw)
-    }
-    assert parse_port_vlan(raw.read_text(encoding="utf-8")) == expected
-
-
-def test_display_port_vlan_joins_wrapped_lists() -> None:
-    ports = parse_port_vlan(
-        (REAL / "ntc_display_port_vlan" / "huawei_vrp_display_port_vlan_example4.raw").read_text()
-    )
-    assert ports["Eth-Trunk2"].trunk_vlans == frozenset(
-        {60, 77, 80, 91, 99, 134, 210, 299, 497, 597, 755, 773, 797, 1021, 1032, 1050, 1080, 1180, 1797, 1847}
-    )
-    assert ports["XGigabitEthernet0/0/10"].trunk_vlans >= {197, 198, 1774, 1823}
-    assert ports["40GE0/0/1"] == PortVlan("-", 0, frozenset())
-    assert 806 in ports["40GE0/0/4"].trunk_vlans  # 1-4094
 
 
 # --- VLAN lists --------------------------------------------------------------------------------------
@@ -201,11 +165,11 @@ def test_display_port_vlan_joins_wrapped_lists() -> None:
     ],
 )
 def test_vlan_lists_expand(text: str, vlans: set[int]) -> None:
-    assert expand_vlans(text) == vlans
+    assert vlan_set(text) == vlans
 
 
 def test_vlan_all_is_every_vlan() -> None:
-    assert expand_vlans("all") == frozenset(range(1, 4095))
+    assert vlan_set("all") == frozenset(range(1, 4095))
 
 
 # --- display current-configuration: golden facts ------------------------------------------------------

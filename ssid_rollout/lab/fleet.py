@@ -241,6 +241,7 @@ class Lab:
         dst.mkdir(parents=True, exist_ok=True)
         if self.inventory_dir is not None:
             shutil.copytree(self.inventory_dir, dst, dirs_exist_ok=True)
+            _drop_lab_faults(dst)
             hosts = yaml.safe_load((dst / "hosts.yaml").read_text(encoding="utf-8")) or {}
         else:
             hosts = {name: _host_entry(device) for name, device in self.devices.items()}
@@ -267,6 +268,21 @@ class Lab:
                 address, port = self.jump_endpoints[jump.name]
                 data["jump_host"] = {"hostname": address, "port": port, "username": jump.username}
         return data
+
+
+def _drop_lab_faults(inventory: Path) -> None:
+    """`data.lab_faults` is the lab's own: the tool's inventory must not carry it."""
+    for name in ("hosts", "groups"):
+        path = inventory / f"{name}.yaml"
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+        for entry in (entries or {}).values():
+            ((entry or {}).get("data") or {}).pop("lab_faults", None)
+        if entries:
+            path.write_text(yaml.safe_dump(entries, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path = inventory / "defaults.yaml"
+    defaults = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if defaults and (defaults.get("data") or {}).pop("lab_faults", None) is not None:
+        path.write_text(yaml.safe_dump(defaults, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def _host_entry(device: Device) -> dict[str, Any]:

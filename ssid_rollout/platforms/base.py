@@ -134,6 +134,8 @@ class Platform:
     show_saved: str
     show_version: str
     parse_version: Callable[[str], Version]
+    #: whether `display version` shows the software generation this platform speaks
+    runs: Callable[[Version], bool]
     parse_config: Callable[[str], ConfigFacts]
     #: displays that show the views `sections` live in (the whole configuration when unsure)
     config_reads: Callable[[Iterable[Section]], tuple[str, ...]]

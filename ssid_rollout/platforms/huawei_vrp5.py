@@ -251,6 +251,7 @@ PLATFORM = register(
         show_saved="display saved-configuration",
         show_version="display version",
         parse_version=parse_version,
+        runs=lambda version: not version.vrp.startswith("8."),
         parse_config=parse_config,
         config_reads=config_reads,
         interface_re=re.compile(PORT_NAME),

@@ -68,6 +68,7 @@ PLATFORM = register(
         driver=driver,
         commit=TrialCommit(),
         lab_flavour="vrpv8",
+        runs=lambda version: version.vrp.startswith("8."),
         subview_re=re.compile(r"^user-vlan \d+"),
         config_lock=("configuration exclusive", "undo configuration exclusive"),
     )
