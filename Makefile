@@ -25,7 +25,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ssid_rollout tests benchmarks
-	$(BIN)/mypy ssid_rollout
+	$(BIN)/mypy --strict ssid_rollout
 
 BENCHES := startup parse_speed round_trips lab_logins full_flow province
 

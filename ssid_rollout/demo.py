@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -42,7 +43,7 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
     os.environ["SSID_ROLLOUT_STATE_DIR"] = str(work / "state")
     runs = runs_dir or work / "runs"
     reason = "demo against the simulated lab"
-    codes = []
+    codes: list[int] = []
     with Lab(inventory, username=LAB_USER, password=LAB_PASSWORD, port=0, max_seconds=600) as lab:
         inv = lab.write_inventory(work / "inventory")
         console.rule(f"lab: {len(lab.devices)} simulated devices on 127.0.0.x")
@@ -55,7 +56,7 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
         )
         undo = Options(change_id="DEMO-0001-RB", partial_site=True, runs_dir=runs, force=True, reason=reason)
         pushed = Report("push")
-        steps = [
+        steps: list[tuple[str, Options, Callable[[Rollout], Report]]] = [
             ("check", push, lambda r: r.check()),
             ("plan", push, lambda r: r.plan()),
             ("push", push, lambda r: r.push()),

@@ -182,7 +182,8 @@ class Report:
 
     def masked(self, mask: Callable[[str], str]) -> Report:
         """The report with every string masked: rows carry device answers and planned lines."""
-        return _masked(self, mask)
+        masked: Report = _masked(self, mask)
+        return masked
 
     def to_dict(self) -> dict[str, Any]:
         return {

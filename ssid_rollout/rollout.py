@@ -22,8 +22,8 @@ from .runfolder import Journal, RunFolder
 if TYPE_CHECKING:
     from nornir.core import Nornir
 
-    from .engine import Scope
     from .runlife import Run
+    from .scope import Scope
     from .secrets import Credentials
     from .tasks import RunSettings
 
@@ -152,7 +152,7 @@ class Rollout:
         )
 
     def scope(self, folder: RunFolder | None = None, sites: Sequence[str] | None = None) -> Scope:
-        from .engine import Scope
+        from .scope import Scope
 
         o = self.options
         return Scope(
@@ -170,7 +170,7 @@ class Rollout:
 
     def _each(self, task: Any, name: str, **params: Any) -> dict[str, tuple[Any, BaseException | None]]:
         """One task over every selected host: {host: (result, exception)}."""
-        from .engine import value
+        from .tasks import value
 
         nr = self.nornir()
         try:

@@ -264,7 +264,7 @@ class MaskedLog(io.BufferedIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:  # type: ignore[override]
+    def write(self, data: Any) -> int:
         text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else str(data)
         self._pending += text
         head, sep, self._pending = self._pending.rpartition("\n")

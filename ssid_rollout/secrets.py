@@ -17,6 +17,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ssid_rollout.errors import InputError
 from ssid_rollout.model import Device
@@ -177,14 +178,14 @@ def _spellings(secret: str) -> set[str]:
 
 def _trie_pattern(words: Iterable[str]) -> str:
     """One regex for many literals, shaped as a trie: cost grows with length, not count."""
-    root: dict[str, dict] = {}
+    root: dict[str, Any] = {}
     for word in words:
         node = root
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def build(node: dict[str, dict]) -> str:
+    def build(node: dict[str, Any]) -> str:
         branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""

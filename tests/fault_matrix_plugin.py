@@ -68,11 +68,12 @@ def serve(
     vrpv8: tuple[str, ...] = (),
     password: str = LAB_PASSWORD,
     max_seconds: float = 120,
+    source: Path = INVENTORY,
 ) -> Iterator[tuple[Any, Path]]:
-    """A fresh lab of the example fleet: (lab, inventory folder pointing at it)."""
+    """A fresh lab of the example fleet (or of `source`): (lab, inventory folder pointing at it)."""
     from ssid_rollout.lab.fleet import Lab
 
-    source = inventory_copy(work / "source", vrpv8=vrpv8) if vrpv8 else INVENTORY
+    source = inventory_copy(work / "source", vrpv8=vrpv8) if vrpv8 else source
     lab = Lab(source, username=LAB_USER, password=password, port=0, max_seconds=max_seconds, faults=faults)
     with lab:
         yield lab, lab.write_inventory(work / "inventory")

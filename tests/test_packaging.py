@@ -51,6 +51,7 @@ def test_non_editable_install_finds_parsers_and_templates(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "ssid_rollout/parsers/huawei_vrp_display_current_configuration.ttp" in names
     assert "ssid_rollout/templates/bras.j2" in names
+    assert "ssid_rollout/py.typed" in names  # typed for the scripts that import it
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"

@@ -40,7 +40,15 @@ from ssid_rollout.lab.platforms import platform
 from ssid_rollout.lab.vrpv8 import CommitEntry, Trial
 
 ROLES = ("switch", "bras", "ac")
-FLAVOURS = ("vrp5", "vrpv8")
+#: VRP flavours: name -> (the CLI it behaves as, a prefix every prompt carries). A test may add one
+#: with `register_flavour` for a platform of its own (a firewall's `HRP_M<FW1>` prompt, say).
+VRP_FLAVOURS: dict[str, tuple[str, str]] = {"vrp5": ("vrp5", ""), "vrpv8": ("vrpv8", "")}
+FLAVOURS = tuple(VRP_FLAVOURS)
+
+
+def register_flavour(name: str, behaves_as: str, prompt_prefix: str = "") -> None:
+    """A VRP flavour that behaves as `behaves_as` (vrp5 or vrpv8) under prompts with another prefix."""
+    VRP_FLAVOURS[name] = (VRP_FLAVOURS[behaves_as][0], prompt_prefix)
 SAVE_VARIANTS = ("default", "no_space", "lowercase", "filename", "second_card")
 _DATA_FILES = {
     ("switch", "vrp5"): "switch_s5720.cfg",
@@ -125,9 +133,10 @@ class LabDevice:
         start_config: str | None = None,
         username: str = "netops",
     ) -> None:
-        if role not in ROLES or flavour not in FLAVOURS:
+        if role not in ROLES or flavour not in VRP_FLAVOURS:
             raise ValueError(f"unknown role/flavour {role}/{flavour}")
-        self.name, self.role, self.flavour, self.model = name, role, flavour, model
+        self.name, self.role, self.model = name, role, model
+        self.flavour, self.prompt_prefix = VRP_FLAVOURS[flavour]
         self.faults = faults or Faults()
         if self.faults.save_variant not in SAVE_VARIANTS:
             raise ValueError(f"unknown save variant {self.faults.save_variant!r}")
@@ -135,7 +144,7 @@ class LabDevice:
         self.lock = threading.RLock()
         self.journal: list[JournalEntry] = []
         self.writes = 0
-        self.platform = platform(model, flavour)
+        self.platform = platform(model, self.flavour)
         self.commits: list[CommitEntry] = []
         self.trial: Trial | None = None
         self.exclusive: int | None = None  # the session holding `configuration exclusive` (VRPv8)
@@ -147,7 +156,7 @@ class LabDevice:
         self._open_sessions = 0
         self._rendered: tuple[Config, tuple[int, tuple[str, ...]], str] | None = None
         if start_config is None:
-            self.running = _start_config(role, flavour).copy()
+            self.running = _start_config(role, self.flavour).copy()
         else:
             self.running = parse(start_config)
         self.running.set_line(self.running.root, "sysname", f"sysname {name}")
@@ -348,11 +357,11 @@ class CliSession:
 
     # ------------------------------------------------------------------ prompt and views
     def prompt(self) -> str:
-        host = self.device.hostname
+        host, prefix = self.device.hostname, self.device.prompt_prefix
         if not self.views:
-            return f"<{host}>"
+            return f"{prefix}<{host}>"
         mark = ("*" if self.changes else "~") if self.device.flavour == "vrpv8" and not self.direct else ""
-        return f"[{mark}{host}{self.views[-1].suffix}]"
+        return f"{prefix}[{mark}{host}{self.views[-1].suffix}]"
 
     def target(self, config: bool) -> Config:
         """The tree a command works on: running (VRP5), else this session's candidate (VRPv8)."""

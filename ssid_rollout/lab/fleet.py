@@ -22,7 +22,7 @@ from typing import Any, TextIO, cast
 
 import yaml
 from nornir.plugins.inventory.simple import SimpleInventory
-from ruamel.yaml import YAMLError  # what nornir's SimpleInventory parses with
+from ruamel.yaml.error import YAMLError  # what nornir's SimpleInventory parses with
 
 from ssid_rollout.errors import InputError
 from ssid_rollout.lab.comware import ComwareDevice
@@ -103,8 +103,12 @@ def _load(inventory_dir: Path, username: str, faults: dict[str, Faults]) -> dict
 
 def _platform(host: str, platform: str | None) -> tuple[str, str]:
     """(flavour, transport) of an inventory platform."""
+    from ssid_rollout.platforms import PLATFORMS as REGISTERED
+
     ssh = TELNET_PLATFORMS.get(platform or "", platform)
     flavour = FLAVOURS.get(ssh or "")
+    if flavour is None and ssh in REGISTERED:  # a platform registered by a test: its own lab flavour
+        flavour = REGISTERED[ssh].lab_flavour
     if flavour is None:
         known = [*FLAVOURS, *(telnet for telnet, base in TELNET_PLATFORMS.items() if base in FLAVOURS)]
         raise ValueError(f"{host}: platform {platform!r} is not one of {sorted(known)}")
