@@ -1,6 +1,6 @@
 """Desired configuration of one device, as Sections in push order, and VRP text <-> tree.
 
-Each role's template (templates/<role>.j2) defines macros, one per kind of change: `shared`
+Each role's template (templates/<platform family>/<role>.j2) defines macros, one per kind of change: `shared`
 (objects the device holds once for the service), `site` (one site's attachment) and, on the
 AC, `ssid` (VAP bindings, pushed after every site's mapping so the SSID goes on air last).
 Rendering them separately is what gives every Section its owner.
@@ -27,8 +27,8 @@ _ALIASES = (("acl ", re.compile(r"^acl (\d+)$"), r"acl number \1"),)
 
 
 @cache
-def _macros(role: str) -> Any:
-    """The template module of a role (templates ship inside the package)."""
+def _macros(family: str, role: str) -> Any:
+    """The template module of a role in a platform family's folder (templates ship inside the package)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -39,7 +39,7 @@ def _macros(role: str) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env.get_template(f"{role}.j2").module
+    return env.get_template(f"{family}/{role}.j2").module
 
 
 def render_device(
@@ -50,7 +50,9 @@ def render_device(
     Shared objects come first (always), then each chosen site's attachments. A BRAS without a
     key gets no key line (plan warns). A switch's VLAN belongs to its site when it has one.
     """
-    macros = _macros(device.role)
+    from .platforms import platform_for
+
+    macros = _macros(platform_for(device.platform).templates, device.role)
     chosen = set(device.sites if sites is None else sites)
     attachments = [a for name, a in device.sites.items() if name in chosen]
     owner = SHARED

@@ -23,7 +23,7 @@ facts = parse.parse_config("vlan batch 10 806\\n#\\nreturn\\n")
 assert 806 in facts.vlans, facts.vlans
 from jinja2 import Environment, PackageLoader
 env = Environment(loader=PackageLoader("ssid_rollout", "templates"))
-assert {"switch.j2", "bras.j2", "ac.j2"} <= set(env.list_templates())
+assert {"huawei/switch.j2", "huawei/bras.j2", "huawei/ac.j2"} <= set(env.list_templates())
 print("ok")
 """
 
@@ -50,7 +50,7 @@ def test_non_editable_install_finds_parsers_and_templates(tmp_path):
     wheel = next(dist.glob("ssid_rollout-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "ssid_rollout/parsers/huawei_vrp_display_current_configuration.ttp" in names
-    assert "ssid_rollout/templates/bras.j2" in names
+    assert "ssid_rollout/templates/huawei/bras.j2" in names
     assert "ssid_rollout/py.typed" in names  # typed for the scripts that import it
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
