@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -27,7 +27,25 @@ app = typer.Typer(
 )
 
 
-def _fail(exc: BaseException) -> None:
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"ssid-rollout {version('ssid_rollout')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Roll out a portal-authenticated Wi-Fi SSID across hotspot switches, BRAS and ACs."""
+
+
+def _fail(exc: BaseException, as_json: bool = False) -> NoReturn:
+    """One line (or, with --json, one JSON object on stdout) and the contract's exit code."""
     import os
 
     from .secrets import Masker
@@ -37,7 +55,11 @@ def _fail(exc: BaseException) -> None:
     secrets = [
         v for k, v in os.environ.items() if k.startswith(("SSID_ROLLOUT_PASSWORD", "SSID_ROLLOUT_RADIUS_KEY"))
     ]
-    typer.echo(f"ssid-rollout: error: {Masker(secrets).mask(text)}", err=True)
+    text = Masker(secrets).mask(text)
+    if as_json:
+        typer.echo(json.dumps({"error": text, "exit_code": code}, ensure_ascii=False))
+    else:
+        typer.echo(f"ssid-rollout: error: {text}", err=True)
     raise typer.Exit(code)
 
 
@@ -60,28 +82,34 @@ def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, qui
     """Run one API call and turn its report into output and an exit code."""
     try:
         _check_output(report_file, "--report")
-        with _progress(quiet or as_json):
+        with _progress(quiet or as_json), _interruptible():
             report = action()
     except RolloutError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        typer.echo("ssid-rollout: interrupted", err=True)
+        _fail(exc, as_json)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+        typer.echo("ssid-rollout: interrupted at once: see the run folder's journal", err=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback, for anything unforeseen
-        _fail(exc)
+        _fail(exc, as_json)
     data = report.to_dict()
     if report_file:
         report_file.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    elif not quiet:
-        from .terminal import print_report
+    else:
+        from .terminal import print_hints, print_problems, print_report
 
-        print_report(report)
+        if quiet:
+            print_problems(report)
+        else:
+            print_report(report)
+        print_hints(report, sys.argv[1:])
     raise typer.Exit(report.exit_code)
 
 
-_PROCESSORS: list[Any] = []
+#: The running command's progress display and API object (for questions and Ctrl-C).
+_PROGRESS: list[Any] = []
+_ROLLOUT: list[Any] = []
 
 
 @contextlib.contextmanager
@@ -92,11 +120,38 @@ def _progress(quiet: bool) -> Iterator[None]:
     from .progress import Progress
 
     with Progress(Console(stderr=True), quiet=quiet) as progress:
-        _PROCESSORS[:] = [progress]
+        _PROGRESS[:] = [progress]
         try:
             yield
         finally:
-            _PROCESSORS.clear()
+            _PROGRESS.clear()
+            _ROLLOUT.clear()
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) stops the run the orderly way: no new host starts, hosts at work finish their
+    section, every artifact says `interrupted`. A second Ctrl-C stops at once."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        if not _ROLLOUT:
+            raise KeyboardInterrupt
+        name = signal.Signals(signum).name
+        _ROLLOUT[0].interrupt(name)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the next Ctrl-C is final
+        typer.echo(
+            f"ssid-rollout: {name}: stopping: no new host starts; hosts at work finish their section "
+            "(Ctrl-C again to stop at once)",
+            err=True,
+        )
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _rollout(kw: dict[str, Any]) -> Any:
@@ -107,14 +162,31 @@ def _rollout(kw: dict[str, Any]) -> Any:
     for path, name in ((inventory, "--inventory"), (playbook, "--playbook")):
         if not path.exists():
             raise InputError(name, f"{path} does not exist")
-    for key in ("hosts", "groups", "sites", "departments", "approve_sites", "accept_new_host_key"):
+    for key in (
+        "hosts",
+        "groups",
+        "sites",
+        "departments",
+        "approve_sites",
+        "canary_sites",
+        "accept_new_host_key",
+    ):
         if key in kw:
             kw[key] = tuple(kw[key] or ())
-    return Rollout(inventory, playbook, Options(processors=tuple(_PROCESSORS), **kw))
+    rollout = Rollout(inventory, playbook, Options(processors=tuple(_PROGRESS), **kw))
+    _ROLLOUT[:] = [rollout]
+    return rollout
+
+
+def _ask(question: str) -> bool:
+    """Ask with the live display stopped: the question and the bars before it stay on screen."""
+    paused = _PROGRESS[0].paused() if _PROGRESS else contextlib.nullcontext()
+    with paused:
+        return typer.confirm(question)
 
 
 def _ask_next_waves(text: str) -> bool:
-    return sys.stdin.isatty() and typer.confirm(text + " Continue with the next waves?")
+    return sys.stdin.isatty() and _ask(text + " Continue with the next waves?")
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -122,7 +194,7 @@ def _confirm(what: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise InputError("--yes", f"{what} needs confirmation; no terminal to ask, pass --yes")
-    if not typer.confirm(what + " Continue?"):
+    if not _ask(what + " Continue?"):
         raise InputError("confirmation", "declined")
 
 
@@ -171,6 +243,7 @@ PUSH = [
     _opt("on_failure", "rollback-site", str, "--on-failure", help="rollback-site | keep"),
     _opt("wave_size", None, int | None, "--wave-size", help="sites per wave"),
     _opt("canary", None, int | None, "--canary", help="sites in a first wave, then ask"),
+    _opt("canary_sites", None, Strs, "--canary-site", help="a site of the canary wave (repeatable)"),
     _opt("max_fail_percent", 20.0, float, "--max-fail-percent", help="failure budget checked between waves"),
     _opt("trial_seconds", 300, int, "--trial-seconds", help="VRPv8 commit trial length"),
     _opt("allow_unsaved", False, bool, "--allow-unsaved", help="push where someone left unsaved work"),
@@ -189,7 +262,7 @@ RUN = [_opt("run", None, Path | None, "--run", help="the run folder to roll back
 OUTPUT = [
     _opt("report", None, Path | None, "--report", help="write the JSON report here"),
     _opt("json_out", False, bool, "--json", help="print the JSON report instead of tables"),
-    _opt("quiet", False, bool, "--quiet", "-q", help="print only errors"),
+    _opt("quiet", False, bool, "--quiet", "-q", help="print only what failed, and the run folder"),
 ]
 
 
@@ -233,7 +306,13 @@ def push(kw: dict[str, Any]) -> Any:
     yes = kw.pop("yes")
     kw["confirm"] = None if yes else _ask_next_waves
     rollout = _rollout(kw)
-    _confirm(f"Push change {change_id} to {len(rollout.devices)} hosts of {len(rollout.sites)} sites.", yes)
+    rollout.preflight()  # the window, the selection and the keys are checked before anyone is asked
+    going = rollout.sites_to_push()
+    skipped = [s for s in rollout.sites if s not in going]
+    hosts = sum(1 for d in rollout.devices.values() if any(s in d.sites for s in going))
+    what = f"Push change {change_id} to {hosts} hosts of {len(going)} sites"
+    what += f" ({len(skipped)} special site(s) skipped: {', '.join(skipped)})." if skipped else "."
+    _confirm(what, yes)
     return rollout.push()
 
 
@@ -251,7 +330,15 @@ def rollback(kw: dict[str, Any]) -> Any:
     yes = kw.pop("yes")
     del kw["run"]
     rollout = _rollout({**kw, "partial_site": True})
-    _confirm(f"Roll back run {run}.", yes)
+    rollout.preflight()
+    touched = rollout.touched_by(run)
+    if not touched:
+        what = f"Run {run} left nothing on the selected hosts: nothing to roll back."
+    else:
+        sections = sum(len(s) for s in touched.values())
+        hosts = ", ".join(sorted(touched))
+        what = f"Roll back run {run}: {sections} section(s) on {len(touched)} host(s): {hosts}."
+    _confirm(what, yes)
     return rollout.rollback(run)
 
 

@@ -48,6 +48,8 @@ class Engine:
     reads: dict[str, ReadResult] = field(default_factory=dict)
     #: sections this run may have left on each device: what compensation works from
     ledger: dict[str, list[Section]] = field(default_factory=dict)
+    #: hosts the first part of a resumed run changed
+    earlier: set[str] = field(default_factory=set)
 
     def record_timings(self) -> None:
         """Seconds and round trips of the hosts this engine worked on, in their rows."""
@@ -100,22 +102,47 @@ class Engine:
             report.sites.setdefault(site, row)
         total = len(scope.sites) or 1
         stop: str | None = None
-        for n, wave in enumerate(self.waves([s for s in scope.sites if s not in report.sites])):
-            stop = stop or self._wave_gate(n, total)
+        waves = self.waves([s for s in scope.sites if s not in report.sites])
+        for n, wave in enumerate(waves):
+            stop = stop or self._interrupted() or self._wave_gate(n, total)
             if stop:
                 report.sites.update({site: SiteRow(Status.NOT_STARTED, stop) for site in wave})
                 continue
+            stages = [(f"push {role}", len(self._stage_hosts(role, wave))) for role in STAGE_ORDER]
+            for observer in scope.observers:
+                observer.wave_started(n, len(waves), wave, [(name, hosts) for name, hosts in stages if hosts])
             self.push_wave(wave)
-        for site in scope.sites:
-            report.sites.setdefault(site, SiteRow(Status.DONE))
         for name in scope.devices:
             report.hosts.setdefault(name, scope.row(name, status=Status.UNCHANGED))
+            unchanged = report.hosts[name].status == Status.UNCHANGED
+            if unchanged and (self.ledger.get(name) or name in self.earlier):
+                report.hosts[name].status = Status.CHANGED
+            if name in self.reads and report.hosts[name].warnings is None:  # the plan's, for the portal team
+                report.hosts[name].warnings = tuple(self.reads[name].plan.warnings)
+        for site in scope.sites:
+            report.sites.setdefault(site, self._finished(site))
+
+    def _finished(self, site: str) -> SiteRow:
+        """A site no stage failed: done only if every device of it saved the change."""
+        unsaved = [
+            name
+            for name, device in self.scope.devices.items()
+            if site in device.sites and self.report.hosts[name].status == Status.APPLIED_NOT_SAVED
+        ]
+        if unsaved:
+            hosts = ", ".join(unsaved)
+            why = f"applied and verified, not saved on {hosts}: save there before opening the service"
+            return SiteRow(Status.APPLIED_NOT_SAVED, why)
+        return SiteRow(Status.DONE)
 
     def waves(self, sites: list[str]) -> list[list[str]]:
         scope = self.scope
         out: list[list[str]] = []
         rest = list(sites)
-        if scope.canary:
+        if scope.canary_sites:
+            out.append([s for s in rest if s in scope.canary_sites])
+            rest = [s for s in rest if s not in scope.canary_sites]
+        elif scope.canary:
             out.append(rest[: scope.canary])
             rest = rest[scope.canary :]
         size = scope.wave_size or len(rest) or 1
@@ -130,14 +157,22 @@ class Engine:
         )
         if 100.0 * failed / total > scope.max_fail_percent:
             return f"failure budget exceeded ({failed} of {total} sites failed)"
-        if (
-            n == 1
-            and scope.canary
-            and scope.confirm
-            and not scope.confirm(f"Canary wave of {scope.canary} site(s) done.")
-        ):
+        canary = list(scope.canary_sites) or scope.canary
+        if n == 1 and canary and scope.confirm and not scope.confirm(self._canary_summary()):
             return "stopped after the canary wave"
         return None
+
+    def _interrupted(self) -> str | None:
+        return "the run was interrupted before this site started" if self.scope.settings.stopped() else None
+
+    def _canary_summary(self) -> str:
+        """What the operator decides on: each canary site's result."""
+        rows = self.report.sites
+        done = [s for s, r in rows.items() if r.status == Status.DONE]
+        bad = [f"{s} {r.status}" for s, r in rows.items() if r.status != Status.DONE]
+        return f"Canary wave finished: done {', '.join(done) or 'none'}" + (
+            f"; not done: {', '.join(bad)}." if bad else "."
+        )
 
     def _initial_statuses(self, unreadable: dict[str, str]) -> dict[str, SiteRow]:
         scope, report = self.scope, self.report
@@ -161,16 +196,23 @@ class Engine:
                 out[site] = SiteRow(Status.SKIPPED, why)
         return out
 
+    def _stage_hosts(self, role: str, sites: Sequence[str]) -> list[str]:
+        return [h for h in self.scope.hosts_of(role, sites) if h in self.reads]
+
     def push_wave(self, wave: list[str]) -> None:
         """One wave: each stage's devices in one `nr.run`; failed sites leave later stages."""
         from nornir.core.filter import F
 
         scope, report = self.scope, self.report
         live = list(wave)
-        for role in STAGE_ORDER:
-            hosts = [h for h in scope.hosts_of(role, live) if h in self.reads]
+        for index, role in enumerate(STAGE_ORDER):
+            hosts = self._stage_hosts(role, live)
             if not hosts or not live:
                 continue
+            if index and scope.settings.stopped():  # earlier stages changed these sites: left as they are
+                why = f"interrupted before its {role} stage: finish it with --resume, or roll it back"
+                report.sites.update({site: SiteRow(Status.INTERRUPTED, why) for site in live})
+                break
             results = self.nr.filter(F(name__any=hosts)).run(
                 task=push_host,
                 run=scope.settings,
@@ -190,6 +232,11 @@ class Engine:
                     self.ledger[name] = list(result.applied)
                     report.hosts[name] = scope.row(name, **outcome_fields(result))
                     failed = dict(result.outcome.failed_sites)
+                    for site in result.outcome.interrupted:
+                        why = (
+                            f"interrupted before {name} changed it: finish it with --resume, or roll it back"
+                        )
+                        report.sites.setdefault(site, SiteRow(Status.INTERRUPTED, why))
                 for site, reason in failed.items():
                     text = reason if reason.startswith(name) else f"{name}: {reason}"
                     report.sites[site] = SiteRow(Status.FAILED, text)

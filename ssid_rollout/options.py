@@ -38,6 +38,7 @@ class Options:
     on_failure: str = "rollback-site"
     wave_size: int | None = None
     canary: int | None = None
+    canary_sites: Sequence[str] = ()  # the sites of the canary wave (instead of the first N)
     max_fail_percent: float = 20.0
     trial_seconds: int = 300
     allow_unsaved: bool = False
@@ -113,6 +114,7 @@ def check_options(o: Options) -> None:
         ("--site", o.sites),
         ("--department", o.departments),
         ("--approve-site", o.approve_sites),
+        ("--canary-site", o.canary_sites),
         ("--accept-new-host-key", o.accept_new_host_key),
     ):
         for name in names:

@@ -1,36 +1,52 @@
-"""Live progress of a rollout, as a Nornir processor: one bar per stage, hosts done/total, failures.
+"""Live progress of a rollout: a Nornir processor, and the engine's observer of waves and host steps.
 
-The engine runs one `nr.run` per stage (task name = stage: "read", "push switch", "compensate"...),
-so the processor needs no knowledge of the rollout: a stage that runs again (the next wave, or
-one compensation per host) adds to the same bar. rich turns the live display into one final
-print, without colour, when the console is not a terminal. Failures are shown by host name
-only: the reason may carry device text, and the masked report is the place for it.
+One bar a stage ("read", "push switch", "push bras", "rollback ac" ...) with its hosts done of a total
+known when the stage starts (a wave's stages are known when the wave starts), failures and an ETA,
+and below the bars the hosts at work with their current step (backup, push, commit trial, verify,
+save). Each wave gets fresh bars under its own label, so a wave never reuses the last one's rows.
+Before any question to the operator the display is stopped (`paused`), so the question and the
+final frame stay in the scrollback. rich prints one final frame, without colour, when the console
+is not a terminal. Failures are shown by host name only: the reason may carry device text, and the
+masked report is the place for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
+from rich.live import Live
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as Bars
+from rich.table import Table
+
+from .processors import HIDDEN
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
     from nornir.core.task import AggregatedResult, MultiResult, Task
     from rich.console import Console
 
-_SITES_SHOWN = 2
-#: Nornir's own bookkeeping runs through processors too; it is not a stage of the rollout.
-_HIDDEN = frozenset({"close_connections_task"})
+#: Hosts at work shown under the bars (a 24-line terminal keeps room for the bars and the prompt).
+AT_WORK_SHOWN = 4
 
 
 @dataclass
 class _Stage:
-    """One bar: its rich task and the hosts started, expected and failed over all its runs."""
+    """One bar: its rich task and the hosts started, expected and failed."""
 
     bar: TaskID
     started: int = 0
@@ -39,41 +55,40 @@ class _Stage:
 
 
 class Progress:
-    """Nornir processor: `nr.with_processors([Progress(console)])`; call `close()` when the run ends."""
+    """`nr.with_processors([Progress(console)])`, also given to the engine as its observer; `close()` at
+    the end (or use it as a context manager)."""
 
     def __init__(self, console: Console, quiet: bool = False) -> None:
         self.console = console
         self.quiet = quiet
-        self._bars = Bars(
-            TextColumn("{task.description:<12}"),
-            BarColumn(bar_width=30),
-            MofNCompleteColumn(),
-            TextColumn("hosts"),
-            TextColumn("{task.fields[failures]}"),
-            TextColumn("{task.fields[sites]}", markup=False),
-            TimeElapsedColumn(),
-            console=console,
-            disable=quiet,
-        )
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._bars: Bars | None = None
+        self._live: Live | None = None
         self._stages: dict[str, _Stage] = {}
-        self._live = False
+        self._wave = ""
+        self._announced: set[str] = set()
+        self._steps: dict[str, tuple[str, float]] = {}
 
-    # -- Processor protocol ----------------------------------------------------------------------
+    # -- Nornir processor protocol -----------------------------------------------------------------
     def task_started(self, task: Task) -> None:
-        if task.name not in _HIDDEN:
-            self.stage_started(task.name, _hosts_to_run(task), _sites(task.params.get("sites")))
+        if task.name in HIDDEN:
+            return
+        with self._lock:
+            if task.name in self._announced:  # the wave counted its hosts already
+                self._announced.discard(task.name)
+                return
+        self.add(task.name, _hosts_to_run(task), _sites(task.params.get("sites")))
 
     def task_instance_started(self, task: Task, host: Host) -> None:
-        if task.name not in _HIDDEN:
-            self.host_started(task.name)
+        if task.name not in HIDDEN:
+            self.begin(task.name)
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
-        if task.name not in _HIDDEN:
-            self.host_done(task.name, host.name, result.failed)
+        if task.name not in HIDDEN:
+            self.end(task.name, host.name, result.failed)
 
     def task_completed(self, task: Task, result: AggregatedResult) -> None:
-        self.stage_done(task.name)
+        """The bars already say it."""
 
     def subtask_instance_started(self, task: Task, host: Host) -> None:
         """Subtasks are a host's own business inside its stage; the bar counts hosts."""
@@ -81,60 +96,144 @@ class Progress:
     def subtask_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
         """See subtask_instance_started."""
 
-    # -- events (also relayed from the worker processes of a sharded push) -----------------------
-    def stage_started(self, name: str, hosts: int, sites: str) -> None:
-        """A stage starts: its bar appears, or grows by the hosts this run will work on."""
+    # -- the engine's events ----------------------------------------------------------------------
+    def wave_started(
+        self, index: int, count: int, sites: Sequence[str], stages: Sequence[tuple[str, int]]
+    ) -> None:
+        """A new wave: the last one's bars stay on screen as they ended, and this one's appear, each
+        with its total known now."""
+        self.new_wave(f"wave {index + 1}/{count}" if count > 1 else "")
         with self._lock:
-            if not self._live and not self.quiet:
-                self._bars.start()
-                self._live = True
+            self._announced |= {name for name, _ in stages}
+        for name, hosts in stages:
+            self.add(name, hosts, _sites(sites))
+
+    # -- what the display shows (a worker process relays these to its parent: shard_worker.Relay) ---
+    def new_wave(self, label: str) -> None:
+        """Fresh bars under a new label (the same label again keeps the bars: a worker's wave)."""
+        with self._lock:
+            if self._bars is None or label != self._wave:
+                self._stop()
+            self._wave = label
+
+    def add(self, name: str, hosts: int, sites: str) -> None:
+        """A stage's bar grows by `hosts` (made, with that total, on first use)."""
+        with self._lock:
+            bars = self._start()
             stage = self._stages.get(name)
             if stage is None:
-                bar = self._bars.add_task(name, total=hosts, failures="", sites=sites)
+                label = f"{self._wave} {name}".strip()
+                bar = bars.add_task(label, total=hosts, failures="", sites=sites)
                 self._stages[name] = _Stage(bar, total=hosts)
             else:
                 stage.total += hosts
-                self._bars.update(stage.bar, total=stage.total, sites=sites)
+                bars.update(stage.bar, total=stage.total, sites=sites)
 
-    def host_started(self, name: str) -> None:
-        """Hosts Nornir runs although it had marked them failed still count toward the total."""
+    def begin(self, name: str) -> None:
         with self._lock:
-            stage = self._stages[name]
+            stage = self._stage(name)
             stage.started += 1
-            if stage.started > stage.total:
+            if stage.started > stage.total:  # hosts Nornir runs although it had marked them failed
                 stage.total = stage.started
-                self._bars.update(stage.bar, total=stage.total)
+                self._start().update(stage.bar, total=stage.total)
 
-    def host_done(self, name: str, host: str, failed: bool) -> None:
+    def end(self, name: str, host: str, failed: bool) -> None:
         with self._lock:
-            stage = self._stages[name]
+            stage, bars = self._stage(name), self._start()
+            self._steps.pop(host, None)
             if failed:
                 stage.failed += 1
-                self._bars.update(stage.bar, failures=f"[red]{stage.failed} failed[/]")
+                bars.update(stage.bar, failures=f"[red]{stage.failed} failed[/]")
                 if not self.quiet:
-                    self._bars.console.print(
-                        f"[red]x[/] {escape(name)}: {escape(host)} failed", highlight=False
-                    )
-            self._bars.advance(stage.bar)
+                    self.console.print(f"[red]x[/] {escape(name)}: {escape(host)} failed", highlight=False)
+            bars.advance(stage.bar)
+            self._refresh()
 
-    def stage_done(self, name: str) -> None:
+    def host_step(self, host: str, step: str) -> None:
+        """What a host is doing now; "" when it is done."""
         with self._lock:
-            if name in self._stages:
-                self._bars.refresh()
+            if step:
+                self._steps[host] = (step, time.monotonic())
+            else:
+                self._steps.pop(host, None)
+            self._refresh()
 
-    # -- end of run ------------------------------------------------------------------------------
+    # -- questions and the end ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop the live display for a question: its last frame and the question stay on screen."""
+        with self._lock:
+            self._stop()
+        yield
+
     def close(self) -> None:
         """Stop the live display; the last state of every bar stays on screen. Safe to call twice."""
         with self._lock:
-            if self._live:
-                self._bars.stop()
-                self._live = False
+            self._stop()
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- display -----------------------------------------------------------------------------------
+    def _stage(self, name: str) -> _Stage:
+        if name not in self._stages:
+            self.add(name, 0, "")
+        return self._stages[name]
+
+    def _start(self) -> Bars:
+        """The bars of the current wave, live on screen (made on first use after a stop)."""
+        if self._bars is None:
+            self._bars = Bars(
+                TextColumn("{task.description:<18}"),
+                BarColumn(bar_width=16),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failures]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[sites]}", markup=False),
+                console=self.console,
+                disable=self.quiet,
+            )
+            self._live = Live(
+                self._view(),
+                console=self.console,
+                refresh_per_second=4,
+                transient=False,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            if not self.quiet:
+                self._live.start()
+        return self._bars
+
+    def _view(self) -> Group:
+        assert self._bars is not None
+        now = time.monotonic()
+        busy = sorted(self._steps.items(), key=lambda item: item[1][1])[:AT_WORK_SHOWN]
+        table = Table.grid(padding=(0, 2))
+        for host, (step, since) in busy:
+            table.add_row(f"  {host}", step, f"{now - since:4.0f}s")
+        more = len(self._steps) - len(busy)
+        if more > 0:
+            table.add_row(f"  +{more} more at work", "", "")
+        return Group(self._bars, table)
+
+    def _refresh(self) -> None:
+        if self._live is not None and self._live.is_started:
+            self._live.update(self._view())
+
+    def _stop(self) -> None:
+        """Print the final frame of the current bars and forget them (the next event starts new ones)."""
+        if self._live is not None:
+            self._steps.clear()
+            self._live.update(self._view())
+            if self._live.is_started:
+                self._live.stop()
+        self._live, self._bars, self._stages = None, None, {}
 
 
 def _hosts_to_run(task: Task) -> int:
@@ -144,9 +243,14 @@ def _hosts_to_run(task: Task) -> int:
 
 
 def _sites(sites: Any) -> str:
-    """The wave's sites, shortened: `GZ-TIANHE-001, GZ-TIANHE-002 +2`."""
+    """The wave's sites, as many as a line can take: `GZ-TIANHE-001, GZ-TIANHE-002 +2`."""
     if not isinstance(sites, Iterable) or isinstance(sites, str):
         return ""
-    names = list(sites)
-    shown = ", ".join(names[:_SITES_SHOWN])
-    return shown + (f" +{len(names) - _SITES_SHOWN}" if len(names) > _SITES_SHOWN else "")
+    names = list(sites.keys() if isinstance(sites, dict) else sites)
+    shown: list[str] = []
+    for name in names:
+        if len(", ".join([*shown, name])) > 40 and shown:
+            break
+        shown.append(name)
+    rest = len(names) - len(shown)
+    return ", ".join(shown) + (f" +{rest}" if rest else "")

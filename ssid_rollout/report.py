@@ -8,6 +8,7 @@ its outcome), and `to_dict` leaves the others out, as the schema says.
 from __future__ import annotations
 
 import dataclasses
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,6 +41,7 @@ class Status(StrEnum):
     ROLLED_BACK_NOT_SAVED = "rolled-back-not-saved"
     APPLIED_NOT_SAVED = "applied-not-saved"
     MANUAL_ACTION_NEEDED = "manual-action-needed"
+    INTERRUPTED = "interrupted"
 
 
 #: Host statuses that make a run exit 1 (a person should look), and the site statuses that do not.
@@ -152,8 +154,10 @@ def outcome_fields(result: PushResult) -> dict[str, Any]:
         status = Status.MANUAL_ACTION_NEEDED
     elif out.saved is False:
         status = Status.APPLIED_NOT_SAVED
+    elif out.interrupted and not out.ok_sites and not out.changed:
+        status = Status.INTERRUPTED
     elif out.failed_sites and not out.ok_sites:
-        status = Status.FAILED
+        status = Status.ROLLED_BACK if out.restored and not out.changed else Status.FAILED
     elif out.changed:
         status = Status.CHANGED
     else:
@@ -179,6 +183,8 @@ class Report:
     sites: dict[str, SiteRow] = field(default_factory=dict)
     hosts: dict[str, HostRow] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: the signal that interrupted the run (SIGINT, SIGTERM), if one did
+    interrupted: str | None = None
 
     def masked(self, mask: Callable[[str], str]) -> Report:
         """The report with every string masked: rows carry device answers and planned lines."""
@@ -194,11 +200,14 @@ class Report:
             "sites": {name: row.to_dict() for name, row in self.sites.items()},
             "hosts": {name: row.to_dict() for name, row in self.hosts.items()},
             "warnings": list(self.warnings),
+            **({"interrupted": self.interrupted} if self.interrupted else {}),
         }
 
     def exit_code_now(self) -> int:
         """The contract's exit code for what the rows say (4 > 3 > 1 > 0)."""
         statuses = {row.status for row in self.hosts.values()}
+        if self.interrupted:  # as a shell reports a signal: 128 + its number
+            return 128 + signal.Signals[self.interrupted].value
         if Status.MANUAL_ACTION_NEEDED in statuses:
             return 4
         if Status.LOCKED in statuses:

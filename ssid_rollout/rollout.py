@@ -7,6 +7,8 @@ the engine (engine.py) pushes, compensation (compensation.py) goes back, the run
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from nornir.core import Nornir
 
     from .runlife import Run
-    from .scope import Scope
+    from .scope import Observer, Scope
     from .secrets import Credentials
     from .tasks import RunSettings
 
@@ -35,7 +37,8 @@ class Rollout:
 
     def __init__(self, inventory: Path, playbook: Path, options: Options | None = None) -> None:
         from .inventory import load_inventory
-        from .selection import select
+        from .inventory_files import hint
+        from .selection import expand, select
         from .spec import load_spec
 
         self.inventory, self.playbook = Path(inventory), Path(playbook)
@@ -49,12 +52,24 @@ class Rollout:
         self.devices = select(
             self.all_devices, hosts=o.hosts, groups=o.groups, sites=o.sites, departments=o.departments
         )
-        self.sites = sorted(
-            {s for d in self.devices.values() for s in d.sites if not o.sites or s in o.sites}
-        )
+        served = {s for d in self.devices.values() for s in d.sites}
+        #: the sites the filters name (all the selected devices' sites without --site)
+        self.chosen_sites = expand("sites", o.sites, served) if o.sites else None
+        self.sites = sorted(self.chosen_sites or served)
+        for site in o.canary_sites:
+            if site not in self.sites:
+                raise InputError("--canary-site", f"{site!r} is not a selected site" + hint(site, self.sites))
         self.special = {s: r for s, r in loaded.special_sites.items() if s in self.sites}
         self._keys_needed = False
+        self._stop = threading.Event()
+        self.interrupted_by: str | None = None
         self._masker: tuple[tuple[str, ...], Any] | None = None
+
+    def interrupt(self, signal_name: str = "SIGINT") -> None:
+        """Stop the run as an operator's Ctrl-C does: no new host or site starts, hosts at work finish
+        the section they are in, and the run ends with every artifact marked interrupted."""
+        self.interrupted_by = self.interrupted_by or signal_name
+        self._stop.set()
 
     # -- secrets: each command asks only for what it uses ------------------------------------------
     @cached_property
@@ -88,6 +103,39 @@ class Rollout:
     def row(self, name: str, **fields: Any) -> HostRow:
         d = self.devices[name]
         return HostRow(d.role, tuple(d.sites), d.department, **fields)
+
+    def preflight(self) -> None:
+        """What push or rollback would refuse before contacting any device (the window, a partial site,
+        the RADIUS keys), for a caller that asks the operator before starting."""
+        from .guards import check_window
+
+        o = self.options
+        check_window(
+            o.window or self.settings.get("window"),
+            o.timezone or self.settings.get("timezone"),
+            force=o.force,
+            reason=o.reason,
+        )
+        self._check_partial_sites()
+
+    def sites_to_push(self) -> list[str]:
+        """The selected sites a push goes to: special sites need an approval."""
+        approved = set(self.options.approve_sites)
+        return [s for s in self.sites if s not in self.special or s in approved]
+
+    def touched_by(self, source: Path) -> dict[str, list[Section]]:
+        """What run `source` left on the selected hosts, by its journal (InputError if it is none)."""
+        from .runfolder import read_journal
+
+        source = Path(source)
+        if source.is_symlink() or not (source / "journal.jsonl").is_file():
+            raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
+        touched = touched_sections(read_journal(source / "journal.jsonl"))
+        return {h: s for h, s in touched.items() if h in self.devices}
+
+    def _site_filter(self) -> list[str] | None:
+        """The sites a read or verify is limited to (None: every site of each device)."""
+        return sorted(self.chosen_sites) if self.chosen_sites else None
 
     def _check_partial_sites(self) -> None:
         if self.options.partial_site:
@@ -136,10 +184,21 @@ class Rollout:
             host.connection_options[CONNECTION] = connection_options(self.devices[name], **extras)
         return nr
 
+    def observers(self) -> list[Observer]:
+        from .scope import Observer
+
+        return [p for p in self.options.processors if isinstance(p, Observer)]
+
     def run_settings(self, folder: RunFolder | None = None) -> RunSettings:
         from .tasks import RunSettings
 
         o = self.options
+        watching = self.observers()
+
+        def on_step(host: str, step: str) -> None:
+            for observer in watching:
+                observer.host_step(host, step)
+
         return RunSettings(
             devices=self.devices,
             specs=self.specs,
@@ -149,6 +208,8 @@ class Rollout:
             allow_unsaved=o.allow_unsaved,
             trial_seconds=o.trial_seconds,
             journal=folder.journal if folder is not None else None,
+            on_step=on_step if watching else None,
+            stop=self._stop,
         )
 
     def scope(self, folder: RunFolder | None = None, sites: Sequence[str] | None = None) -> Scope:
@@ -163,9 +224,11 @@ class Rollout:
             settings=self.run_settings(folder),
             wave_size=o.wave_size,
             canary=o.canary,
+            canary_sites=tuple(o.canary_sites),
             max_fail_percent=o.max_fail_percent,
             on_failure=o.on_failure,
             confirm=o.confirm,
+            observers=self.observers(),
         )
 
     def _each(self, task: Any, name: str, **params: Any) -> dict[str, tuple[Any, BaseException | None]]:
@@ -202,7 +265,7 @@ class Rollout:
         nr = self.nornir()
         engine = Engine(self.scope(), nr, report)
         try:
-            unreadable = engine.read(list(self.devices), list(self.options.sites) or None)
+            unreadable = engine.read(list(self.devices), self._site_filter())
         finally:
             nr.close_connections(on_failed=True)
         for name in self.devices:
@@ -224,31 +287,54 @@ class Rollout:
         try:
             with guarded(run):
                 free = lock_devices(run, self.devices, self.sites, list(self.devices), self.row)
+                # a resumed run: what its first part applied is this run's too (rows, compensation)
+                before = touched_sections(run.folder.read_journal()) if self.options.resume else {}
                 run.folder.journal("plan", hosts=list(self.devices), sites=self.sites)
-                plans = self._push_free(run, free)
-            run.folder.write_json("plan.json", {n: plan_json(p) for n, p in plans.items()})
-            return finish(run, self.devices, self.spec, plans)
+                plans = self._push_free(run, free, before)
+            rows = {n: plan_json(p) for n, p in plans.items()}
+            if before:  # the work orders keep the commands the first part sent
+                earlier = (
+                    json.loads(run.folder.read("plan.json"))
+                    if (run.folder.path / "plan.json").exists()
+                    else {}
+                )
+                rows |= {n: earlier[n] for n in before if n in earlier and not rows.get(n, {}).get("forward")}
+            run.folder.write_json("plan.json", rows)
+            run.report.interrupted = self.interrupted_by
+            return finish(run, self.devices, self.spec, None if before else plans)
         finally:
             close_run(run)
 
-    def _push_free(self, run: Run, free: list[str]) -> dict[str, HostPlan]:
+    def _push_free(self, run: Run, free: list[str], before: dict[str, list[Section]]) -> dict[str, HostPlan]:
         """The engine over the free hosts, in this process or split over worker processes (shards);
         returns the plans it pushed."""
         from .shards import push_shards, shard_groups
 
         groups = shard_groups(self)
         if len(groups) > 1:
-            return push_shards(self, run, groups, free)
-        return self.push_group(run.folder, run.report, free, self.sites)
+            return push_shards(self, run, groups, free, before)
+        return self.push_group(run.folder, run.report, free, self.sites, before)
 
     def push_group(
-        self, folder: RunFolder, report: Report, free: list[str], sites: Sequence[str]
+        self,
+        folder: RunFolder,
+        report: Report,
+        free: list[str],
+        sites: Sequence[str],
+        before: dict[str, list[Section]] | None = None,
     ) -> dict[str, HostPlan]:
-        """One engine over `sites` on the `free` hosts (a worker process runs one for its group)."""
+        """One engine over `sites` on the `free` hosts (a worker process runs one for its group);
+        `before`: what this run applied already (a resumed run's first part: its hosts are changed)."""
         from .engine import Engine
 
         nr = self.nornir(folder, free)
-        engine = Engine(self.scope(folder, sites), nr, report, folder)
+        engine = Engine(
+            self.scope(folder, sites),
+            nr,
+            report,
+            folder,
+            earlier=set(before or ()),
+        )
         try:
             engine.push(free)
         finally:
@@ -262,7 +348,7 @@ class Rollout:
         from .tasks import verify_task
 
         report = Report("verify")
-        sites = list(self.options.sites) or None
+        sites = self._site_filter()
         for name, (facts, exc) in self._each(verify_task, "verify", sites=sites).items():
             if facts is None:
                 report.hosts[name] = self.row(name, status=Status.UNREACHABLE, reason=failure_reason(exc))
@@ -280,12 +366,9 @@ class Rollout:
         from .runfolder import RunFolder
         from .runlife import close_run, finish, guarded, lock_devices, open_run
 
-        source = Path(source)
-        if source.is_symlink() or not (source / "journal.jsonl").is_file():
-            raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
-        previous = RunFolder(source, self.mask)
+        touched = self.touched_by(source)
+        previous = RunFolder(Path(source), self.mask)
         journal = previous.read_journal()
-        touched = {h: s for h, s in touched_sections(journal).items() if h in self.devices}
         run = open_run("rollback", self.options, self.settings, self.mask)
         run.report.warnings += journal.warnings
         run.folder.journal("source", source=str(source))

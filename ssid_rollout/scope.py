@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .model import Device
 from .report import HostRow
 from .tasks import RunSettings
+
+
+@runtime_checkable
+class Observer(Protocol):
+    """Who watches a rollout besides the journal (the progress display)."""
+
+    def wave_started(
+        self, index: int, count: int, sites: Sequence[str], stages: Sequence[tuple[str, int]]
+    ) -> None: ...
+
+    def host_step(self, host: str, step: str) -> None: ...
 
 
 @dataclass
@@ -26,9 +37,11 @@ class Scope:
     settings: RunSettings
     wave_size: int | None = None
     canary: int | None = None
+    canary_sites: Sequence[str] = ()
     max_fail_percent: float = 20.0
     on_failure: str = "rollback-site"
     confirm: Callable[[str], bool] | None = None
+    observers: Sequence[Observer] = ()
 
     def row(self, name: str, **fields: Any) -> HostRow:
         d = self.devices[name]

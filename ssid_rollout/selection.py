@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,23 +26,17 @@ def select(
 ) -> dict[str, Device]:
     """Devices matching every given kind of filter (any value within a kind).
 
-    A name that matches nothing is refused: a typo in a filter must not quietly select nothing.
+    Each value may be a comma-separated list and may hold shell wildcards (`gz-th-*`). A name or
+    pattern that matches nothing is refused: a typo in a filter must not quietly select nothing.
     """
-    wanted = {
-        "hosts": set(hosts),
-        "groups": set(groups),
-        "sites": set(sites),
-        "departments": set(departments),
-    }
     known = {
         "hosts": set(devices),
         "groups": {group for device in devices.values() for group in device.groups},
         "sites": {site for device in devices.values() for site in device.sites},
         "departments": {device.department for device in devices.values()},
     }
-    for kind, names in wanted.items():
-        for name in sorted(names - known[kind]):
-            raise InputError(f"filter {kind}", f"no host matches {name!r}" + hint(name, known[kind]))
+    given = {"hosts": hosts, "groups": groups, "sites": sites, "departments": departments}
+    wanted = {kind: expand(kind, values, known[kind]) for kind, values in given.items()}
 
     def matches(name: str, device: Device) -> bool:
         return (
@@ -52,6 +47,18 @@ def select(
         )
 
     return {name: device for name, device in devices.items() if matches(name, device)}
+
+
+def expand(kind: str, values: Iterable[str], known: set[str]) -> set[str]:
+    """The known names the values give: lists split at commas, wildcards matched."""
+    out: set[str] = set()
+    for value in values:
+        for name in (x.strip() for x in value.split(",") if x.strip()):
+            found = set(fnmatch.filter(known, name)) if any(c in name for c in "*?[") else {name} & known
+            if not found:
+                raise InputError(f"filter {kind}", f"no host matches {name!r}" + hint(name, known))
+            out |= found
+    return out
 
 
 def make_nornir(source: Path | Inventory, workers: int) -> Nornir:

@@ -29,23 +29,28 @@ class Relay(Progress):
 
     def __init__(self, events: Connection) -> None:  # no bars here: the parent draws them
         self.events = events
+        self._lock = threading.RLock()
+        self._announced: set[str] = set()
         self._send_lock = threading.Lock()  # Nornir's worker threads share the connection
 
     def _send(self, *event: Any) -> None:
         with self._send_lock:
             self.events.send(event)
 
-    def stage_started(self, name: str, hosts: int, sites: str) -> None:
-        self._send("stage_started", name, hosts, sites)
+    def new_wave(self, label: str) -> None:
+        self._send("new_wave", label)
 
-    def host_started(self, name: str) -> None:
-        self._send("host_started", name)
+    def add(self, name: str, hosts: int, sites: str) -> None:
+        self._send("add", name, hosts, sites)
 
-    def host_done(self, name: str, host: str, failed: bool) -> None:
-        self._send("host_done", name, host, failed)
+    def begin(self, name: str) -> None:
+        self._send("begin", name)
 
-    def stage_done(self, name: str) -> None:
-        self._send("stage_done", name)
+    def end(self, name: str, host: str, failed: bool) -> None:
+        self._send("end", name, host, failed)
+
+    def host_step(self, host: str, step: str) -> None:
+        self._send("host_step", host, step)
 
     def close(self) -> None:
         """Nothing to stop: the parent's display is the one on screen."""
@@ -57,7 +62,7 @@ def _worker(events: Connection, job: tuple[Any, ...]) -> None:
     from .rollout import Rollout
     from .runfolder import RunFolder
 
-    inventory, playbook, options, run_path, relay, sites, free = job
+    inventory, playbook, options, run_path, relay, sites, free, before = job
     # until the secrets are known; input errors name files and fields, not secrets
     mask: Callable[[str], str] = str
     try:
@@ -67,7 +72,7 @@ def _worker(events: Connection, job: tuple[Any, ...]) -> None:
         folder = RunFolder(run_path, mask)
         report = Report("push", sites=dict(sites))
         try:
-            plans = rollout.push_group(folder, report, free, rollout.sites)
+            plans = rollout.push_group(folder, report, free, rollout.sites, before)
         finally:
             folder.close()
         events.send(("done", report.sites, report.hosts, report.warnings, plans))

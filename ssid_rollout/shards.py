@@ -76,14 +76,16 @@ def shard_groups(rollout: Any) -> list[list[str]]:
     canary (their gates see every site), or a caller's own processors."""
     o = rollout.options
     count = processes_for(len(rollout.devices), o.processes)
-    staged = o.canary or (o.wave_size and o.wave_size < len(rollout.sites))
+    staged = o.canary or o.canary_sites or (o.wave_size and o.wave_size < len(rollout.sites))
     foreign = any(not isinstance(p, Progress) for p in o.processors)
     if count < 2 or staged or foreign:
         return [rollout.sites]
     return partition(rollout.devices, rollout.sites, count)
 
 
-def push_shards(rollout: Any, run: Any, groups: list[list[str]], free: list[str]) -> dict[str, Any]:
+def push_shards(
+    rollout: Any, run: Any, groups: list[list[str]], free: list[str], before: dict[str, Any]
+) -> dict[str, Any]:
     """Push each group of sites in its own process; fill the run's report as one engine would, and
     return the plans the workers pushed.
 
@@ -117,7 +119,8 @@ def push_shards(rollout: Any, run: Any, groups: list[list[str]], free: list[str]
         os.close(write)
         mine = {s: v for s, v in run.report.sites.items() if s in sites}
         ours = [h for h in free if h in hosts]
-        job = (rollout.inventory, rollout.playbook, shard, run.folder.path, bool(relays), mine, ours)
+        earlier = {h: before[h] for h in hosts if h in before}
+        job = (rollout.inventory, rollout.playbook, shard, run.folder.path, bool(relays), mine, ours, earlier)
         assert proc.stdin is not None
         proc.stdin.write(pickle.dumps(job))
         proc.stdin.close()

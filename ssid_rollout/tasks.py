@@ -8,6 +8,7 @@ later task needs (the plan, the backup, what is on the device) comes back in the
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,10 +98,21 @@ class RunSettings:
     trial_seconds: int = 300
     #: the run's journal: `journal(event, **fields)` returns once the event is on disk
     journal: Callable[..., None] | None = None
+    #: who watches (the progress display): `on_step(host, step)` as a host moves from step to step
+    on_step: Callable[[str, str], None] | None = None
+    #: set when the operator interrupts the run: no host starts, no site starts on a host at work
+    stop: threading.Event | None = None
 
     def note(self, event: str, **fields: Any) -> None:
         if self.journal is not None:
             self.journal(event, **fields)
+
+    def step(self, host: str, step: str) -> None:
+        if self.on_step is not None:
+            self.on_step(host, step)
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,8 @@ class Outcome:
     saved: bool | None = None
     error: str | None = None
     remaining: tuple[str, ...] = ()  # undo lines a person must still send
+    restored: bool = False  # what this task applied was undone again (its sites failed)
+    interrupted: tuple[str, ...] = ()  # sites not started on this host: the run was interrupted
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,9 @@ def read_device(task: Task, run: RunSettings, sites: Sequence[str] | None = None
     from .plan import plan_device
 
     device = run.devices[task.host.name]
+    run.step(device.name, "login")
     s = session(task, device)
+    run.step(device.name, "backup")
     running, saved = s.show(s.platform.show_running, s.platform.show_saved)
     plan = plan_device(
         device,
@@ -203,6 +219,7 @@ def read_facts(
 def verify_task(task: Task, run: RunSettings, sites: Sequence[str] | None = None) -> Result:
     device = run.devices[task.host.name]
     chosen = list(sites if sites is not None else device.sites)
+    run.step(device.name, "verify")
     facts = read_facts(session(task, device), device, run.specs[device.name], chosen)
     return Result(host=task.host, result=facts, failed=any(not f.ok for f in facts))
 
@@ -222,6 +239,9 @@ def push_device(
             read.plan.unsaved
         )
         return _result(task, PushResult((), Outcome(device.name, failed_sites=dict.fromkeys(wanted, reason))))
+    if run.stopped():
+        return _result(task, PushResult(tuple(applied), Outcome(device.name, interrupted=tuple(wanted))))
+    run.step(device.name, "login")
     s = session(task, device)
     work = _Work(s, device, run, read.backup, list(applied), read.plan.desired)
     try:
@@ -245,6 +265,7 @@ def compensate_device(
     failed, or `rollback --run`. The shared objects go too when no other site on the device keeps
     what this run applied; the sections are brought back to the `backup`, re-reading the device."""
     device = run.devices[task.host.name]
+    run.step(device.name, "login")
     s = session(task, device)
     work = _Work(s, device, run, backup, list(applied))
     work.changed = True
@@ -297,6 +318,8 @@ class _Work:
         self.saved: bool | None = None
         self.error: str | None = None
         self.remaining: list[str] = []
+        self.restored = False
+        self.interrupted: list[str] = []
 
     def result(self) -> PushResult:
         outcome = Outcome(
@@ -308,6 +331,8 @@ class _Work:
             self.saved,
             self.error,
             tuple(self.remaining),
+            self.restored,
+            tuple(self.interrupted),
         )
         return PushResult(tuple(self.applied), outcome)
 
@@ -337,13 +362,25 @@ class _Work:
         for _ in range(len(sites) + 1):
             start = len(self.applied)
             staged = bool(self.pending(plan, [SHARED, *remaining]))
+            self.run.step(self.device.name, "push")
             try:
                 if strategy.atomic:  # one write stream: a refused line names its owner
                     strategy.stage(self.s, self.pending(plan, [SHARED, *remaining]), before=self.record)
+                    if staged and self.run.stopped():  # nothing took effect yet: drop it, the sites wait
+                        strategy.discard(self.s, committed=False)
+                        self.discarded()
+                        self.interrupted += remaining
+                        return
                 else:
                     for owner in [SHARED, *remaining]:
+                        if owner != SHARED and self.run.stopped():  # a section started is finished
+                            self.interrupted.append(owner)
+                            continue
                         self._stage(owner, self.pending(plan, [owner]))
+                    remaining = [x for x in remaining if x not in self.interrupted]
                 if staged:
+                    if strategy.commit_step:
+                        self.run.step(self.device.name, strategy.commit_step)
                     strategy.commit(self.s, self.run.change_id, self.run.trial_seconds)
             except (_Refused, DeviceError) as exc:
                 if isinstance(exc, DeviceError) and not self.s.alive:
@@ -376,6 +413,8 @@ class _Work:
                 remaining = [x for x in remaining if x not in bad]
                 continue
             if staged:
+                if strategy.commit_step:
+                    self.run.step(self.device.name, "confirm")
                 strategy.confirm(self.s)
                 self.confirmed()
             if (
@@ -409,6 +448,7 @@ class _Work:
             self.failed[owner] = str(exc)
 
     def _verify(self, sites: list[str]) -> tuple[Fact, ...]:
+        self.run.step(self.device.name, "verify")
         self.facts = read_facts(self.s, self.device, self.run.specs[self.device.name], sites, self.desired)
         return self.facts
 
@@ -431,6 +471,7 @@ class _Work:
         """Bring the touched sections back to the backup, re-reading the device first."""
         from .restore import restore_plan, touched_equal
 
+        self.run.step(self.device.name, "undo")
         if not self.s.configured:  # a new login after a lost session: end what it left pending
             self.platform.commit.end_stale(self.s)
         table = self.platform.undo
@@ -449,9 +490,11 @@ class _Work:
         self.applied[:] = [x for x in self.applied if x not in sections]
         self.committed = min(self.committed, len(self.applied))
         self.changed = bool(self.applied)
+        self.restored = True
         self.save(restored=True)
 
     def save(self, restored: bool = False) -> None:
+        self.run.step(self.device.name, "save")
         try:
             self.s.save()
             self.saved = True

@@ -248,10 +248,10 @@ def test_html_report_highlights_the_fact_someone_broke_after_the_push(tmp_path, 
         cells for attrs, cells in failed if len(cells) == 5 and attrs["data-host"] == "gz-th-sw01"
     ]
     assert {attrs["data-host"] for attrs, _ in failed} == {"gz-th-sw01"}
-    assert in_host_table == [[f["name"], f["owner"], f["expected"], f["found"], "NO"] for f in broken]
-    assert broken[0]["found"] != broken[0]["expected"]
+    assert in_host_table == [[f.name, f.owner, f.expected, f.found, "NO"] for f in broken]
+    assert broken[0].found != broken[0].expected
     ok_names = {cells[0] for attrs, cells in page.rows_of("fact-ok") if attrs["data-host"] == "gz-th-sw01"}
-    assert "trunk GigabitEthernet0/0/1 allows 806" in ok_names and broken[0]["name"] not in ok_names
+    assert "trunk GigabitEthernet0/0/1 allows 806" in ok_names and broken[0].name not in ok_names
     _assert_no_secret(_written(run.path))
 
 
@@ -276,7 +276,7 @@ def test_progress_shows_each_stage_with_host_counts_and_failures(tmp_path, monke
         "compensate switch": (2, ""),  # the two switches of the rolled-back site
     }
     for stage, (hosts, failed) in expected.items():
-        line = re.search(rf"^{stage} +━+ (\d+)/(\d+) hosts +(\d+ failed)?", final, re.M)
+        line = re.search(rf"^{stage} +[━╺╸ ]+ (\d+)/(\d+) +(\d+ failed)?", final, re.M)
         assert line, (stage, final)
         assert line.group(1) == line.group(2) == str(hosts), (stage, line.group(0))
         assert (line.group(3) or "") == failed, (stage, line.group(0))
@@ -306,7 +306,7 @@ def test_progress_without_a_terminal_prints_the_final_state_without_colour():
     _nornir_run(Progress(Console(file=out, width=120)), failing="gz-ac-01")
     text = out.getvalue()
     assert "\x1b[" not in text
-    assert re.search(r"^probe +━+ 9/9 hosts 1 failed", text, re.M), text
+    assert re.search(r"^probe +━+ 9/9 1 failed", text, re.M), text
     assert "x probe: gz-ac-01 failed" in text and "close_connections" not in text
 
 

@@ -61,6 +61,8 @@ class CommitStrategy:
     atomic = False
     #: the work order's words for how lines take effect
     describe = "each line applies at once"
+    #: the progress display's name for `commit` ("" when it does nothing to show)
+    commit_step = ""
 
     def stage(
         self, s: Terminal, sections: Sequence[Section], before: Callable[[Section], None] | None = None
@@ -105,6 +107,10 @@ class Prompts:
     enter_system: str = "system-view"
     leave_view: str = "quit"
     to_user: str = "return"
+    #: the telnet login's user-name and password prompts, each alone at the end of a line (a
+    #: `Login authentication` banner must not count as the first: research-huawei-reach.md)
+    username_prompt: str = r"(?:^|\n)[ \t]*(?:Username|User name|[Ll]ogin)[ \t]*:[ \t]*$"
+    password_prompt: str = r"(?:^|\n)[ \t]*Password[ \t]*:[ \t]*$"
 
 
 @dataclass(frozen=True)
@@ -150,8 +156,17 @@ class Platform:
     asking_re: re.Pattern[str] = re.compile("(?!)")
     #: (take, release) the configuration lock from user view; None where the tool uses none
     config_lock: tuple[str, str] | None = None
-    #: the transport Netmiko speaks ("ssh" or "telnet")
+    #: the transport Netmiko speaks ("ssh" or "telnet"), and its port when the inventory gives none
     transport: str = "ssh"
+    port: int = 22
+    #: the platform that speaks the same CLI over telnet (named by `check` when only telnet answers)
+    telnet: str | None = None
+    #: the line that makes a switch port a trunk (a prerequisite the service does not create)
+    trunk_mode: str = "port link-type trunk"
+    #: commands sent with the paging command when a session starts (RGOS `terminal width`)
+    prepare: tuple[str, ...] = ()
+    #: said in every plan of this platform's hosts (telnet: the password crosses in clear text)
+    warnings: tuple[str, ...] = ()
 
     def question_for(self, tail: str, context: str | None = None) -> Question | None:
         """The declared question (allowed in `context`, when given) whose pattern ends `tail`."""

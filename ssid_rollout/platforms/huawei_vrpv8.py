@@ -32,6 +32,7 @@ class TrialCommit(CommitStrategy):
 
     atomic = True
     describe = "two-stage: staged, `commit trial`, verified, then `commit`"
+    commit_step = "commit trial"
 
     def commit(self, s: Terminal, description: str, seconds: int) -> None:
         s.commit(f"commit trial {seconds} description {description}")
