@@ -364,10 +364,10 @@ def demo(
     runs_dir: Annotated[Path | None, typer.Option("--runs-dir")] = None,
 ) -> None:
     """Run a whole rollout (check, plan, push, verify, rollback) against the built-in lab."""
-    from .demo import run_demo
+    from .demo import example, run_demo
 
     try:
-        raise typer.Exit(run_demo(inventory, playbook, runs_dir))
+        raise typer.Exit(run_demo(example(inventory), example(playbook), runs_dir))
     except RolloutError as exc:
         _fail(exc)
 
@@ -385,13 +385,17 @@ def portal_url(
     check_url: Annotated[
         str | None, typer.Option("--check", help="validate a URL captured in the field")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
     """Build the portal redirect URL, or check a captured one against the portal's minimum."""
+    import dataclasses
+
     from . import portal
 
+    built = check_url is None
     if check_url is None:
         if not wlanuserip:
-            _fail(InputError("--wlanuserip", "needed to build a URL (or pass --check URL)"))
+            _fail(InputError("--wlanuserip", "needed to build a URL (or pass --check URL)"), as_json)
         check_url = portal.build_url(
             base,
             wlanuserip=wlanuserip or "",
@@ -402,9 +406,13 @@ def portal_url(
             wlanapmac=wlanapmac,
             url=url,
         )
-        typer.echo(check_url)
     result = portal.check_url(check_url)
-    typer.echo(result.message)
+    if as_json:
+        typer.echo(json.dumps({"url": check_url, **dataclasses.asdict(result)}, ensure_ascii=False, indent=2))
+    else:
+        if built:
+            typer.echo(check_url)
+        typer.echo(result.message)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -415,8 +423,11 @@ def kpi(
     run: Annotated[Path | None, typer.Option("--run", help="add the chart to this run's report.html")] = None,
     inventory: Annotated[Path, typer.Option("--inventory", "-i")] = Path("inventory"),
     playbook: Annotated[Path, typer.Option("--playbook", "-p")] = Path("playbooks/chinaunicom-free.yaml"),
+    as_json: Annotated[bool, typer.Option("--json", help="print the grades as JSON")] = False,
 ) -> None:
     """Grade field measurements against the network-effect targets (5 s, 12 s, 25 s)."""
+    import dataclasses
+
     from rich.console import Console
 
     from . import kpi as grading
@@ -427,8 +438,11 @@ def kpi(
         if run:
             _add_kpi_to_run(run, inventory, playbook, summary)
     except RolloutError as exc:
-        _fail(exc)
-    grading.render_terminal(summary, Console(highlight=False))
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=2))
+    else:
+        grading.render_terminal(summary, Console(highlight=False))
     if svg:
         svg.write_text(grading.chart_svg(summary), encoding="utf-8")
     raise typer.Exit(0 if summary.total.severity == "ok" else 1)

@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -25,6 +26,16 @@ def demo_env(devices: dict[str, object]) -> dict[str, str]:
     for n, name in enumerate(sorted(devices), 1):
         env["SSID_ROLLOUT_RADIUS_KEY_" + re.sub(r"[^A-Z0-9]", "_", name.upper())] = f"fake-demo-key-{n}"
     return env
+
+
+def example(path: Path) -> Path:
+    """`path` as given when it exists, else the example of the same name shipped in the package (the
+    wheel carries `inventory/` and `playbooks/` as `ssid_rollout/examples/`), so `demo` runs anywhere."""
+    if path.exists():
+        return path
+    shipped = Path(str(resources.files("ssid_rollout") / "examples")) / path
+    checkout = Path(__file__).resolve().parent.parent / path
+    return shipped if shipped.exists() else checkout if checkout.exists() else path
 
 
 def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:

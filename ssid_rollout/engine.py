@@ -104,7 +104,7 @@ class Engine:
         stop: str | None = None
         waves = self.waves([s for s in scope.sites if s not in report.sites])
         for n, wave in enumerate(waves):
-            stop = stop or self._interrupted() or self._wave_gate(n, total)
+            stop = stop or self._interrupted() or self._wave_gate(n, total, waves[n - 1] if n else [])
             if stop:
                 report.sites.update({site: SiteRow(Status.NOT_STARTED, stop) for site in wave})
                 continue
@@ -149,7 +149,7 @@ class Engine:
         out += [rest[i : i + size] for i in range(0, len(rest), size)]
         return [w for w in out if w]
 
-    def _wave_gate(self, n: int, total: int) -> str | None:
+    def _wave_gate(self, n: int, total: int, previous: list[str]) -> str | None:
         """Why no further wave may start: the failure budget, or a declined canary."""
         scope = self.scope
         failed = sum(
@@ -158,16 +158,16 @@ class Engine:
         if 100.0 * failed / total > scope.max_fail_percent:
             return f"failure budget exceeded ({failed} of {total} sites failed)"
         canary = list(scope.canary_sites) or scope.canary
-        if n == 1 and canary and scope.confirm and not scope.confirm(self._canary_summary()):
+        if n == 1 and canary and scope.confirm and not scope.confirm(self._canary_summary(previous)):
             return "stopped after the canary wave"
         return None
 
     def _interrupted(self) -> str | None:
         return "the run was interrupted before this site started" if self.scope.settings.stopped() else None
 
-    def _canary_summary(self) -> str:
-        """What the operator decides on: each canary site's result."""
-        rows = self.report.sites
+    def _canary_summary(self, canary: list[str]) -> str:
+        """What the operator decides on: each canary site's result (no row yet: no stage failed)."""
+        rows = {s: self.report.sites[s] if s in self.report.sites else self._finished(s) for s in canary}
         done = [s for s, r in rows.items() if r.status == Status.DONE]
         bad = [f"{s} {r.status}" for s, r in rows.items() if r.status != Status.DONE]
         return f"Canary wave finished: done {', '.join(done) or 'none'}" + (

@@ -111,10 +111,10 @@ def print_problems(typed: Any, console: Console | None = None) -> None:
             if row["status"] not in fine:
                 why = row.get("reason") or row.get("error") or _failed_facts(row) or ""
                 console.print(
-                    f"{kind} {name}: {row['status']}: {why}".rstrip(": "), markup=False, highlight=False
+                    f"{kind} {name}: {row['status']}: {why}".rstrip(": "), markup=False, soft_wrap=True
                 )
     if report.run_dir:
-        console.print(f"run folder {report.run_dir}", markup=False, highlight=False)
+        console.print(f"run folder {report.run_dir}", markup=False, soft_wrap=True)
 
 
 def print_hints(typed: Any, argv: list[str], console: Console | None = None) -> None:
@@ -129,9 +129,13 @@ def print_hints(typed: Any, argv: list[str], console: Console | None = None) -> 
     resume = [*argv[:at], *argv[at + 2 :], "--resume", run]
     keep = _options_of(argv, ("--inventory", "-i", "--playbook", "-p", "--runs-dir"))
     rollback = ["rollback", *keep, "--change-id", f"{typed.change_id}-RB", "--run", run]
-    console.print(f"interrupted ({typed.interrupted}); the devices are as the report says.", markup=False)
-    console.print(f"  to finish it:    ssid-rollout {shlex.join(resume)}", markup=False, highlight=False)
-    console.print(f"  to roll it back: ssid-rollout {shlex.join(rollback)}", markup=False, highlight=False)
+    lines = [
+        f"interrupted ({typed.interrupted}); the devices are as the report says.",
+        f"  to finish it:    ssid-rollout {shlex.join(resume)}",
+        f"  to roll it back: ssid-rollout {shlex.join(rollback)}",
+    ]
+    for line in lines:  # whole, unwrapped: they are commands to copy
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _options_of(argv: list[str], flags: tuple[str, ...]) -> list[str]:

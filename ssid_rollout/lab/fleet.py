@@ -362,6 +362,12 @@ def serve(
             device = lab.devices[name]
             note = " (closed: connections refused)" if device.faults.closed else ""
             out.write(f"{name} {device.role} {device.flavour} served at {address}:{bound}{note}\n")
+        password = (
+            "the password in SSID_ROLLOUT_PASSWORD"
+            if "SSID_ROLLOUT_PASSWORD" in os.environ
+            else "lab-pass-fake (the lab's default; set SSID_ROLLOUT_PASSWORD for another)"
+        )
+        out.write(f"login: user {os.environ.get('SSID_ROLLOUT_USERNAME', 'netops')}, password {password}\n")
         out.flush()
         if ready_file is not None:
             _write_ready(ready_file, lab.endpoints)
