@@ -1,15 +1,17 @@
-"""Province scale: a full push to 1,000 devices through the CLI, on this machine (issue 8, figure 3).
+"""Province scale: a full push to 1,000 devices through the CLI, then its rollback, on this machine
+(issue 8, figure 3; issue 14: rollback < 30 s and <= 1.5x the push, measured in the same run).
 
 The lab fleet runs in its own process, on the same cores (it is part of the load). Two runs,
 each on a fresh lab:
   1. `ssid-rollout push --yes --workers 100` as a child process: wall time, devices per second,
      the tool's peak RSS (the CLI and its worker processes together, sampled with psutil) and CPU
-     (wait4 rusage, workers included), each host's outcome from its JSON report;
+     (wait4 rusage, workers included), each host's outcome from its JSON report; then
+     `ssid-rollout rollback --run <that run> --yes --workers 100` on the same lab, measured alike;
   2. the same push through the API in a child process (`--child`) and in one engine process
      (`processes=1`: no worker processes, so one sampler sees all the work), with stage and device
      operation timers, sampled by py-spy (GIL-holding thread only: this process is GIL-bound)
      or, without py-spy, under cProfile, to show where the time goes.
-Targets: wall < 30 s, tool peak RSS < 500 MiB.
+Targets: push wall < 30 s, tool peak RSS < 500 MiB; rollback wall < 30 s and <= 1.5x the push.
 
 Run: .venv/bin/python benchmarks/province.py [--devices 1000] [--workers 100] [--no-profile]
 """
@@ -42,6 +44,7 @@ from benchlib import (
 )
 
 TARGET_WALL = 30.0
+TARGET_ROLLBACK_RATIO = 1.5
 TARGET_RSS_MIB = 500.0
 RUN_SECONDS = 900.0
 #: py-spy samples per second: low, because walking 1,000+ thread stacks per sample is not free.
@@ -54,14 +57,16 @@ def cli_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "ssid_rollout"]
 
 
-def run_cli(served: Path, work: Path, workers: int) -> tuple[float, int, dict[str, float], dict[str, Any]]:
-    """(wall s, exit code, rusage figures, JSON report) of one `ssid-rollout push`."""
-    report_file = work / "report.json"
-    command = [*cli_command(), "push", "--inventory", str(served), "--playbook", str(PLAYBOOK)]
-    command += ["--yes", "--workers", str(workers), "--change-id", "BENCH-PROVINCE"]
+def run_cli(
+    served: Path, work: Path, workers: int, verb: str, *extra: str
+) -> tuple[float, int, dict[str, float], dict[str, Any]]:
+    """(wall s, exit code, rusage figures, JSON report) of one `ssid-rollout push` or `rollback`."""
+    report_file = work / f"{verb}.json"
+    command = [*cli_command(), verb, "--inventory", str(served), "--playbook", str(PLAYBOOK)]
+    command += ["--yes", "--workers", str(workers), "--change-id", f"BENCH-PROVINCE-{verb.upper()}", *extra]
     command += ["--runs-dir", str(work / "runs"), "--report", str(report_file), "--quiet"]
     started = time.monotonic()
-    with open(work / "cli.stderr", "wb") as stderr:
+    with open(work / f"{verb}.stderr", "wb") as stderr:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = started + RUN_SECONDS
     tree_rss = 0  # the CLI and its worker processes together (ru_maxrss is the largest one only)
@@ -76,7 +81,7 @@ def run_cli(served: Path, work: Path, workers: int) -> tuple[float, int, dict[st
     wall = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if not report_file.exists():
-        tail = (work / "cli.stderr").read_text(errors="replace")[-2000:]
+        tail = (work / f"{verb}.stderr").read_text(errors="replace")[-2000:]
         raise SystemExit(f"the CLI wrote no report (exit {proc.returncode}):\n{tail}")
     figures = {
         "peak_rss_mib": max(usage.ru_maxrss * 1024, tree_rss) / 2**20,
@@ -205,13 +210,12 @@ def print_cli(wall: float, code: int, usage: dict[str, float], report: dict[str,
     hosts = report["hosts"]
     seconds = [row.get("seconds", 0.0) for row in hosts.values()]
     statuses = Counter(row["status"] for row in hosts.values())
-    sites = Counter(row["status"] for row in report["sites"].values())
-    print(f"\n[ssid-rollout push] exit code {code}; hosts {dict(statuses)}; sites {dict(sites)}")
-    reasons = Counter(
-        str(r.get("reason") or r.get("error")) for r in hosts.values() if r["status"] != "changed"
-    )
+    sites = Counter(row["status"] for row in report.get("sites", {}).values())
+    verb, fine = report["command"], {"push": "changed", "rollback": "rolled-back"}[report["command"]]
+    print(f"\n[ssid-rollout {verb}] exit code {code}; hosts {dict(statuses)}; sites {dict(sites)}")
+    reasons = Counter(str(r.get("reason") or r.get("error")) for r in hosts.values() if r["status"] != fine)
     for reason, count in reasons.most_common(3):
-        print(f"  {count} hosts not changed: {reason}")
+        print(f"  {count} hosts not {fine}: {reason}")
     cpu = usage["cpu_s"]
     print(f"  wall {wall:.1f} s, {total / wall:.1f} devices/s")
     print(f"  tool (CLI and its worker processes): peak RSS {usage['peak_rss_mib']:.0f} MiB, ", end="")
@@ -244,12 +248,17 @@ def main() -> int:
         print(f"--workers {args.workers}; {machine()}; the lab shares these CPUs; {revision()}")
         with LabProcess(inventory, work / "lab-cli", latency_ms=args.latency_ms) as lab:
             cpu_before, _ = lab.usage()
-            wall, code, usage, report = run_cli(lab.served, work, args.workers)
+            wall, code, usage, report = run_cli(lab.served, work, args.workers, "push")
             lab_cpu, lab_rss = lab.usage()
+            back, back_code, back_usage, back_report = run_cli(
+                lab.served, work, args.workers, "rollback", "--run", str(report["run_dir"])
+            )
         changed = sum(1 for row in report["hosts"].values() if row["status"] == "changed")
+        undone = sum(1 for row in back_report["hosts"].values() if row["status"] == "rolled-back")
         print_cli(wall, code, usage, report, total)
         print(f"  lab process: CPU {lab_cpu - cpu_before:.1f} s during the push, peak RSS {lab_rss:.0f} MiB")
-        print(f"  after the run: {machine()}")
+        print_cli(back, back_code, back_usage, back_report, total)
+        print(f"  after the runs: {machine()}")
         shutil.rmtree(work / "runs", ignore_errors=True)
         if not args.no_profile:
             print("\n[where the time goes]")
@@ -262,7 +271,12 @@ def main() -> int:
         f"tool peak RSS {rss:.0f} MiB (target < {TARGET_RSS_MIB:.0f}), hosts changed {changed}/{total}, "
         f"exit code {code}"
     )
-    return 0 if wall < TARGET_WALL and rss < TARGET_RSS_MIB and code == 0 else 1
+    print(
+        f"RESULT rollback {back:.1f} s (target < {TARGET_WALL:.0f} s), {back / wall:.2f}x the push "
+        f"(target <= {TARGET_ROLLBACK_RATIO}), hosts rolled back {undone}/{total}, exit code {back_code}"
+    )
+    fast = back < TARGET_WALL and back <= TARGET_ROLLBACK_RATIO * wall and back_code == 0
+    return 0 if wall < TARGET_WALL and rss < TARGET_RSS_MIB and code == 0 and fast else 1
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 #: Hosts at work shown under the bars (a 24-line terminal keeps room for the bars and the prompt).
 AT_WORK_SHOWN = 4
+BARS_WIDTH = 70  # what the columns before the sites take (description 18, bar 16, counts, times)
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Progress:
             if task.name in self._announced:  # the wave counted its hosts already
                 self._announced.discard(task.name)
                 return
-        self.add(task.name, _hosts_to_run(task), _sites(task.params.get("sites")))
+        self.add(task.name, _hosts_to_run(task), self._sites(task.params.get("sites")))
 
     def task_instance_started(self, task: Task, host: Host) -> None:
         if task.name not in HIDDEN:
@@ -106,7 +107,7 @@ class Progress:
         with self._lock:
             self._announced |= {name for name, _ in stages}
         for name, hosts in stages:
-            self.add(name, hosts, _sites(sites))
+            self.add(name, hosts, self._sites(sites))
 
     # -- what the display shows (a worker process relays these to its parent: shard_worker.Relay) ---
     def new_wave(self, label: str) -> None:
@@ -178,6 +179,10 @@ class Progress:
         self.close()
 
     # -- display -----------------------------------------------------------------------------------
+    def _sites(self, sites: Any) -> str:
+        """The sites column takes what the bars leave of the terminal's width."""
+        return _sites(sites, self.console.width - BARS_WIDTH)
+
     def _stage(self, name: str) -> _Stage:
         if name not in self._stages:
             self.add(name, 0, "")
@@ -242,15 +247,17 @@ def _hosts_to_run(task: Task) -> int:
     return sum(1 for name in task.nornir.inventory.hosts if name not in failed)
 
 
-def _sites(sites: Any) -> str:
-    """The wave's sites, as many as a line can take: `GZ-TIANHE-001, GZ-TIANHE-002 +2`."""
+def _sites(sites: Any, room: int) -> str:
+    """The wave's sites, as many as `room` characters take: `GZ-TIANHE-001, GZ-TIANHE-002 +2`."""
     if not isinstance(sites, Iterable) or isinstance(sites, str):
         return ""
     names = list(sites.keys() if isinstance(sites, dict) else sites)
     shown: list[str] = []
     for name in names:
-        if len(", ".join([*shown, name])) > 40 and shown:
+        if len(", ".join([*shown, name])) > room - 4:
             break
         shown.append(name)
     rest = len(names) - len(shown)
+    if not shown:  # not even one name fits (80 columns): the count
+        return f"{len(names)} site{'s' if len(names) > 1 else ''}" if names else ""
     return ", ".join(shown) + (f" +{rest}" if rest else "")

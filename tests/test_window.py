@@ -85,6 +85,8 @@ class Screen:
 @contextmanager
 def screen(command: str) -> Iterator[Screen]:
     if shutil.which("tmux") is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is not installed; .ci/run installs it")
         pytest.skip("tmux is not installed (.ci/run installs it)")
     shown = Screen(command)
     try:
@@ -349,3 +351,26 @@ def test_demo_runs_outside_the_checkout(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "rollback: " in done.stdout and yaml is not None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("width", [80, 200])
+def test_progress_bars_keep_their_bar_at_80_columns_and_use_a_wide_screen_for_site_names(width: int) -> None:
+    import io
+
+    from rich.console import Console
+
+    from ssid_rollout.progress import Progress
+
+    buf = io.StringIO()
+    shown = Progress(Console(file=buf, width=width, force_terminal=False))
+    shown.wave_started(0, 3, [f"GZ-TIANHE-{i:03d}" for i in range(12)], [("push switch", 30), ("push bras", 2)])
+    shown.begin("push switch")
+    shown.end("push switch", "gz-th-sw01", False)
+    shown.close()
+    (row,) = [line for line in buf.getvalue().splitlines() if line.startswith("wave 1/3 push switch")]
+    assert len(row) <= width and "╸" in row and "1/30" in row and "ETA" in row, row
+    if width == 80:
+        assert row.endswith("12 sites")
+    else:
+        assert "GZ-TIANHE-000, GZ-TIANHE-001, GZ-TIANHE-002, GZ-TIANHE-003" in row and row.endswith(" +4")
