@@ -173,6 +173,8 @@ def test_ctrl_c_mid_wave_leaves_interrupted_artifacts_hints_and_a_resume_that_co
     assert resumed.exit_code == 0, resumed.to_dict()
     assert {s: r.status for s, r in resumed.sites.items() if r.status != "done"} == {"GZ-PANYU-001": "skipped"}
     assert "ess name" in ac
+    changed_all = {h for h, r in resumed.hosts.items() if r.status == "changed"} | changed_first
+    assert {p.stem for p in (run / "undo").glob("*.txt")} >= changed_all
     orders = "".join(p.read_text() for p in (run / "workorders").glob("*.md"))
     for host in changed_first:  # the work orders still list every host the first part changed
         assert host in orders
@@ -214,6 +216,17 @@ def test_a_bras_that_undid_its_own_change_is_rolled_back_and_switches_name_only_
     for name in ("gz-th-sw01", "gz-th-sw03"):
         row = report.hosts[name]
         assert set(row.failed_sites or {}) <= set(row.sites), (name, row.failed_sites)
+
+
+def test_the_vrpv8_bras_has_its_undo_script(env: dict[str, str], tmp_path: Path) -> None:
+    with serve(tmp_path) as (lab, inv):
+        report = Rollout(
+            inv, PLAYBOOK, run_options(tmp_path, sites=("GZ-PANYU-001",), approve_sites=("GZ-PANYU-001",))
+        ).push()
+        changed = _changed(lab.devices["gz-bras-02"])
+    assert report.hosts["gz-bras-02"].status == "changed" and changed
+    undo = (Path(report.run_dir or "") / "undo" / "gz-bras-02.txt").read_text()
+    assert any(line.strip().startswith("undo ") for line in undo.splitlines()), undo
 
 
 def test_a_blocked_plan_exits_1_and_plan_warnings_reach_the_push_report(
