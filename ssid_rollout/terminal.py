@@ -66,8 +66,14 @@ def print_report(typed: Any, console: Console | None = None) -> None:
         )
     for name, row in sorted(report.hosts.items()):
         detail = escape(str(row.get("reason") or row.get("error") or _failed_facts(row) or ""))
-        cells = {"host": name, "role": row["role"], "sites": ", ".join(row["sites"]),
-                 "department": row["department"], "status": _status(row["status"]), "detail": detail}  # fmt: skip
+        cells = {
+            "host": name,
+            "role": row["role"],
+            "sites": ", ".join(row["sites"]),
+            "department": row["department"],
+            "status": _status(row["status"]),
+            "detail": detail,
+        }
         hosts.add_row(*(cells[c] for c in columns))
     if report.hosts:
         console.print(hosts)
@@ -152,21 +158,21 @@ def _failed_facts(row: Mapping[str, Any]) -> str:
     return "; ".join(f"{f['name']}: expected {f['expected']}, found {f['found']}" for f in bad[:3])
 
 
+def _print_sections(sections: list[dict[str, Any]], title: str, mark: str, console: Console) -> None:
+    """Each section under its owner: its views, then its lines marked `+` (forward) or `-` (undo)."""
+    for section in sections:
+        console.print(f"  [dim]# {escape(title.format(section['owner']))}[/]")
+        for depth, line in enumerate(section["path"]):
+            console.print("  " + " " * depth + line, markup=False)
+        for line in section["lines"]:
+            console.print(f"  {mark}{' ' * len(section['path'])}{escape(line)}[/]")
+
+
 def _print_plan(report: Any, console: Console) -> None:
     for name, row in sorted(report.hosts.items(), key=lambda kv: (STAGE_ORDER.index(kv[1]["role"]), kv[0])):
         console.print(f"[bold]{name}[/] ({row['role']}, {', '.join(row['sites'])}): {_status(row['status'])}")
-        for section in row.get("forward", []):
-            console.print(f"  [dim]# {section['owner']}[/]")
-            for depth, line in enumerate(section["path"]):
-                console.print("  " + " " * depth + line, markup=False)
-            for line in section["lines"]:
-                console.print(f"  [green]+{' ' * len(section['path'])}{escape(line)}[/]")
-        for section in row.get("undo", []):
-            console.print(f"  [dim]# undo ({section['owner']})[/]")
-            for depth, line in enumerate(section["path"]):
-                console.print("  " + " " * depth + line, markup=False)
-            for line in section["lines"]:
-                console.print(f"  [red]-{' ' * len(section['path'])}{escape(line)}[/]")
+        _print_sections(row.get("forward", []), "{}", "[green]+", console)
+        _print_sections(row.get("undo", []), "undo ({})", "[red]-", console)
         for conflict in row.get("conflicts", []):
             console.print(f"  [red]conflict: {conflict['reason']}[/]")
             for line in conflict["lines"]:

@@ -108,8 +108,22 @@ def test_the_canary_question_is_on_screen_while_the_tool_waits_and_n_stops_there
 ) -> None:
     runs = tmp_path / "runs"
     with serve(tmp_path) as (lab, inv):
-        args = ["push", "-i", str(inv), "-p", str(PLAYBOOK), "--change-id", "CHG-TMUX", "--force", "--reason",
-                "lab", "--runs-dir", str(runs), "--canary-site", TIANHE_002]  # fmt: skip
+        args = [
+            "push",
+            "-i",
+            str(inv),
+            "-p",
+            str(PLAYBOOK),
+            "--change-id",
+            "CHG-TMUX",
+            "--force",
+            "--reason",
+            "lab",
+            "--runs-dir",
+            str(runs),
+            "--canary-site",
+            TIANHE_002,
+        ]
         with screen(_cli_line(env, *args)) as shown:
             shown.wait_for(r"Continue\? \[y/N\]")
             shown.type("y", "Enter")
@@ -139,8 +153,21 @@ def test_ctrl_c_mid_wave_leaves_interrupted_artifacts_hints_and_a_resume_that_co
     runs = tmp_path / "runs"
     slow = {name: Faults(latency_ms=120) for name in ("gz-bras-01", "gz-bras-02", "gz-ac-01", "gz-ac-02")}
     with serve(tmp_path, slow) as (lab, inv):
-        args = ["push", "-i", str(inv), "-p", str(PLAYBOOK), "--change-id", "CHG-INT", "--yes", "--force",
-                "--reason", "lab", "--runs-dir", str(runs)]  # fmt: skip
+        args = [
+            "push",
+            "-i",
+            str(inv),
+            "-p",
+            str(PLAYBOOK),
+            "--change-id",
+            "CHG-INT",
+            "--yes",
+            "--force",
+            "--reason",
+            "lab",
+            "--runs-dir",
+            str(runs),
+        ]
         proc = subprocess.Popen(
             [sys.executable, "-m", "ssid_rollout", *args],
             cwd=ROOT,
@@ -160,9 +187,7 @@ def test_ctrl_c_mid_wave_leaves_interrupted_artifacts_hints_and_a_resume_that_co
         statuses = {s: r["status"] for s, r in report["sites"].items()}
         page = (run / "report.html").read_text()
         changed_first = {n for n, d in lab.devices.items() if _changed(d)}
-        resumed = Rollout(
-            inv, PLAYBOOK, run_options(tmp_path, resume=run)
-        ).push()
+        resumed = Rollout(inv, PLAYBOOK, run_options(tmp_path, resume=run)).push()
         ac = lab.devices["gz-ac-01"].running_text()
     assert proc.returncode == 130, (out, err)
     assert report["interrupted"] == "SIGINT" and report["exit_code"] == 130
@@ -171,7 +196,8 @@ def test_ctrl_c_mid_wave_leaves_interrupted_artifacts_hints_and_a_resume_that_co
     assert f"--resume {run}" in err and f"rollback -i {inv} -p {PLAYBOOK}" in err.replace("--inventory", "-i")
     assert "interrupted" in page
     assert resumed.exit_code == 0, resumed.to_dict()
-    assert {s: r.status for s, r in resumed.sites.items() if r.status != "done"} == {"GZ-PANYU-001": "skipped"}
+    not_done = {s: r.status for s, r in resumed.sites.items() if r.status != "done"}
+    assert not_done == {"GZ-PANYU-001": "skipped"}
     assert "ess name" in ac
     changed_all = {h for h, r in resumed.hosts.items() if r.status == "changed"} | changed_first
     assert {p.stem for p in (run / "undo").glob("*.txt")} >= changed_all
@@ -272,8 +298,22 @@ def test_the_rollback_question_says_what_it_rolls_back_and_an_empty_one_says_not
 ) -> None:
     with serve(tmp_path) as (lab, inv):
         pushed = Rollout(inv, PLAYBOOK, run_options(tmp_path, sites=(TIANHE_002,), partial_site=True)).push()
-        args = ["rollback", "-i", str(inv), "-p", str(PLAYBOOK), "--change-id", "CHG-RB", "--run", str(pushed.run_dir),
-                "--force", "--reason", "lab", "--runs-dir", str(tmp_path / "rb")]  # fmt: skip
+        args = [
+            "rollback",
+            "-i",
+            str(inv),
+            "-p",
+            str(PLAYBOOK),
+            "--change-id",
+            "CHG-RB",
+            "--run",
+            str(pushed.run_dir),
+            "--force",
+            "--reason",
+            "lab",
+            "--runs-dir",
+            str(tmp_path / "rb"),
+        ]
         asked = CliRunner().invoke(app, args, input="n\n")
         again = Rollout(inv, PLAYBOOK, run_options(tmp_path, sites=(TIANHE_002,), partial_site=True)).push()
         empty = CliRunner().invoke(
@@ -290,8 +330,24 @@ def test_quiet_prints_what_failed_and_the_run_folder_json_prints_errors_as_json(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     with serve(tmp_path, {"gz-th-sw03": Faults(closed=True)}) as (lab, inv):
-        base = ["push", "-i", str(inv), "-p", str(PLAYBOOK), "--change-id", "CHG-QT", "--yes", "--force", "--reason",
-                "lab", "--runs-dir", str(tmp_path / "r"), "--site", TIANHE_002, "--partial-site"]  # fmt: skip
+        base = [
+            "push",
+            "-i",
+            str(inv),
+            "-p",
+            str(PLAYBOOK),
+            "--change-id",
+            "CHG-QT",
+            "--yes",
+            "--force",
+            "--reason",
+            "lab",
+            "--runs-dir",
+            str(tmp_path / "r"),
+            "--site",
+            TIANHE_002,
+            "--partial-site",
+        ]
         quiet = CliRunner().invoke(app, [*base, "-q"])
         bad = CliRunner().invoke(app, [*base[:-3], "--site", "NO-SUCH-SITE", "--json"])
     lines = [x for x in quiet.stdout.splitlines() if x.strip()]
@@ -343,11 +399,15 @@ def test_the_lab_says_which_login_it_accepts(tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     with out.open("w") as handle:
         proc = subprocess.Popen(
-            [sys.executable, "-c",
-             "import sys; from pathlib import Path; from ssid_rollout.lab.fleet import serve; "
-             f"sys.exit(serve(Path({str(INVENTORY)!r}), port=0, max_seconds=3))"],
-            stdout=handle, env={k: v for k, v in os.environ.items() if k != "SSID_ROLLOUT_PASSWORD"},
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; from ssid_rollout.lab.fleet import serve; "
+                f"sys.exit(serve(Path({str(INVENTORY)!r}), port=0, max_seconds=3))",
+            ],
+            stdout=handle,
+            env={k: v for k, v in os.environ.items() if k != "SSID_ROLLOUT_PASSWORD"},
+        )
         proc.wait(30)
     assert serve_lab is not None
     assert "login: user netops, password lab-pass-fake" in out.read_text()
@@ -377,7 +437,8 @@ def test_progress_bars_keep_their_bar_at_80_columns_and_use_a_wide_screen_for_si
 
     buf = io.StringIO()
     shown = Progress(Console(file=buf, width=width, force_terminal=False))
-    shown.wave_started(0, 3, [f"GZ-TIANHE-{i:03d}" for i in range(12)], [("push switch", 30), ("push bras", 2)])
+    sites = [f"GZ-TIANHE-{i:03d}" for i in range(12)]
+    shown.wave_started(0, 3, sites, [("push switch", 30), ("push bras", 2)])
     shown.begin("push switch")
     shown.end("push switch", "gz-th-sw01", False)
     shown.close()
