@@ -11,7 +11,13 @@ The two baselines are checked afterwards with the tool's verify (not timed), so 
 did not configure the devices cannot win. Targets: tool/netmiko per-device median <= 0.12 and
 tool per-device median < 1.2 s.
 
+Then the mixed row (issue 15; alone with `--fleet mixed`, skipped with `--fleet huawei`): the tool
+alone on a fleet whose switches mix vendors and transports (20 % H3C Comware, 20 % Ruijie RGOS,
+10 % Huawei over telnet) with 20 % of all devices behind JUMP_SERVERS SSH jump servers; targets:
+per-device median < 1.2 s and one SSH session per jump server.
+
 Run: .venv/bin/python benchmarks/full_flow.py [--devices 300] [--sides tool,netmiko,scrapli]
+     [--fleet huawei|mixed|both]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 
 from benchlib import (
     PLAYBOOK,
+    JumpLabProcess,
     LabProcess,
     fleet,
     machine,
@@ -49,6 +56,9 @@ SIDES = ("tool", "netmiko", "scrapli")
 TARGET_RATIO = 0.12
 TARGET_MEDIAN = 1.2
 STAGE_ORDER = ("read", "push switch", "push bras", "push ac")
+JUMP_SERVERS = 4
+BEHIND_EVERY = 5  # every 5th device (20 %) answers only through a jump server
+JUMP_PASSWORD = "jump-pass-fake"  # the lab's default jump password (obviously fake)
 
 
 @dataclass
@@ -301,6 +311,54 @@ def print_timings(timings: Timings, device_seconds: float) -> None:
         )
 
 
+def behind_jumps(hosts: Sequence[str]) -> dict[str, list[str]]:
+    """One device of every BEHIND_EVERY, at a position that moves on each round (the generated fleet
+    repeats every 5 hosts: 3 switches, a BRAS, an AC), dealt to the jump servers in turn."""
+    behind = [h for i, h in enumerate(hosts) if (i + i // BEHIND_EVERY) % BEHIND_EVERY == 0]
+    return {f"jump-{j + 1}": behind[j::JUMP_SERVERS] for j in range(JUMP_SERVERS) if behind[j::JUMP_SERVERS]}
+
+
+def run_mixed(args: argparse.Namespace) -> int:
+    """The mixed-vendor row: this tool alone (the baselines speak VRP only)."""
+    import os
+
+    with tempfile.TemporaryDirectory(prefix="bench-full-flow-mixed-") as tmp:
+        work = Path(tmp)
+        inventory, total = fleet(work, args.devices, mixed=True)
+        os.environ["SSID_ROLLOUT_JUMP_PASSWORD"] = JUMP_PASSWORD
+        kinds = platforms(inventory)
+        behind = behind_jumps(list(kinds))
+        share = {p: sum(1 for k in kinds.values() if k == p) / total for p in sorted(set(kinds.values()))}
+        print(
+            f"mixed fleet: {total} devices, {', '.join(f'{p} {100 * v:.0f} %' for p, v in share.items())}; "
+            f"{sum(map(len, behind.values()))} behind {JUMP_SERVERS} jump servers; {args.latency_ms:g} ms "
+            f"latency, {args.workers} workers; {machine()}"
+        )
+        print(revision())
+        with JumpLabProcess(inventory, work / "lab-mixed", latency_ms=args.latency_ms, behind=behind) as lab:
+            cpu_before, _ = lab.usage()
+            side = run_tool(lab, args.workers, work / "runs")
+            side.lab_cpu = lab.usage()[0] - cpu_before
+        counts = lab.jump_counts()
+        print_side(side, total)
+        jumped = {h for hosts in behind.values() for h in hosts}
+        by_kind: dict[str, list[float]] = {}
+        for host, seconds in side.seconds.items():
+            by_kind.setdefault(kinds[host] + (" via jump" if host in jumped else ""), []).append(seconds)
+        for kind, values in sorted(by_kind.items()):
+            print(f"  {kind:<26} {len(values):4d} devices, median {median(values):.3f} s")
+        for name, count in counts.items():
+            print(f"  {name}: {count['logins']} SSH session(s), {sum(count['channels'].values())} channels")
+    sessions_ok = all(c["logins"] == 1 and c["refused"] == 0 for c in counts.values())
+    ok = side.per_device < TARGET_MEDIAN and not side.errors and sessions_ok
+    print(
+        f"\nRESULT mixed fleet: tool per-device median {side.per_device:.3f} s (target < {TARGET_MEDIAN} s); "
+        f"failed hosts {len(side.errors)}/{total}; SSH sessions per jump server "
+        f"{sorted({c['logins'] for c in counts.values()})} (target [1])"
+    )
+    return 0 if ok else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -313,11 +371,19 @@ def main() -> int:
     parser.add_argument(
         "--sides", default=",".join(SIDES), help="comma-separated subset of " + ",".join(SIDES)
     )
+    parser.add_argument(
+        "--fleet",
+        choices=("huawei", "mixed", "both"),
+        default="both",
+        help="the VRP fleet, the mixed row, or both",
+    )
     args = parser.parse_args()
+    logging.getLogger("nornir").setLevel(logging.CRITICAL)  # failed hosts are counted from the report
+    if args.fleet == "mixed":
+        return run_mixed(args)
     sides = [s for s in args.sides.split(",") if s]
     if not sides or set(sides) - set(SIDES):
         parser.error(f"--sides must name some of {SIDES}")
-    logging.getLogger("nornir").setLevel(logging.CRITICAL)  # failed hosts are counted from the report
     results: dict[str, Side] = {}
     with tempfile.TemporaryDirectory(prefix="bench-full-flow-") as tmp:
         work = Path(tmp)
@@ -346,7 +412,8 @@ def main() -> int:
         if lines:
             counts = [len(v) for v in lines.values()]
             print(f"\nbaseline script: {median(counts):.0f} lines per device (median), {sum(counts)} in all")
-    return summary(results)
+    code = summary(results)
+    return max(code, run_mixed(args)) if args.fleet == "both" else code
 
 
 def summary(results: dict[str, Side]) -> int:

@@ -75,6 +75,7 @@ def cli(env: dict[str, str], *args: str | Path, log: Path) -> subprocess.Popen[b
 
 def push_args(inventory: Path, runs: Path, change_id: str) -> list[str | Path]:
     approve = [x for site in special_sites(INVENTORY) for x in ("--approve-site", site)]
+    approve += ["--approved-by", "soak"]
     args: list[str | Path] = ["push", "-i", inventory, "-p", PLAYBOOK, "--change-id", change_id, "--yes"]
     return [*args, "--quiet", *approve, *WINDOW, "--runs-dir", runs]
 

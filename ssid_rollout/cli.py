@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from .errors import InputError, RolloutError
+from .i18n import _
 
 app = typer.Typer(
     add_completion=False,
@@ -59,7 +60,7 @@ def _fail(exc: BaseException, as_json: bool = False) -> NoReturn:
     if as_json:
         typer.echo(json.dumps({"error": text, "exit_code": code}, ensure_ascii=False))
     else:
-        typer.echo(f"ssid-rollout: error: {text}", err=True)
+        typer.echo("ssid-rollout: " + _("error") + f": {text}", err=True)
     raise typer.Exit(code)
 
 
@@ -78,9 +79,14 @@ def _check_output(path: Path | None, flag: str) -> None:
         raise InputError(flag, f"folder {folder} is not writable")
 
 
-def _run(action: Callable[[], Any], report_file: Path | None, as_json: bool, quiet: bool) -> None:
+def _run(
+    action: Callable[[], Any], report_file: Path | None, as_json: bool, quiet: bool, lang: str | None = None
+) -> None:
     """Run one API call and turn its report into output and an exit code."""
+    from .i18n import set_language
+
     try:
+        set_language(lang)
         _check_output(report_file, "--report")
         with _progress(quiet or as_json), _interruptible():
             report = action()
@@ -186,16 +192,18 @@ def _ask(question: str) -> bool:
 
 
 def _ask_next_waves(text: str) -> bool:
-    return sys.stdin.isatty() and _ask(text + " Continue with the next waves?")
+    return sys.stdin.isatty() and _ask(text + " " + _("Continue with the next waves?"))
 
 
 def _confirm(what: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise InputError("--yes", f"{what} needs confirmation; no terminal to ask, pass --yes")
-    if not _ask(what + " Continue?"):
-        raise InputError("confirmation", "declined")
+        raise InputError(
+            "--yes", _("{what} needs confirmation; no terminal to ask, pass --yes").format(what=what)
+        )
+    if not _ask(what + " " + _("Continue?")):
+        raise InputError("confirmation", _("declined"))
 
 
 def _opt(name: str, default: Any, kind: Any, *flags: str, help: str) -> inspect.Parameter:
@@ -249,6 +257,7 @@ PUSH = [
     _opt("allow_unsaved", False, bool, "--allow-unsaved", help="push where someone left unsaved work"),
     _opt("partial_site", False, bool, "--partial-site", help="allow pushing only part of a site"),
     _opt("approve_sites", None, Strs, "--approve-site", help="approve a special site (repeatable)"),
+    _opt("approved_by", None, str | None, "--approved-by", help="who approved the special sites (recorded)"),
     _opt("resume", None, Path | None, "--resume", help="continue this run folder"),
     _opt(
         "processes",
@@ -259,10 +268,27 @@ PUSH = [
     ),
 ]
 RUN = [_opt("run", None, Path | None, "--run", help="the run folder to roll back")]
+CLUSTER = [
+    _opt(
+        "cluster",
+        None,
+        str | None,
+        "--cluster",
+        help="Dask scheduler tcp://HOST:8786 (or tls://): each host on a worker of its data.dcn "
+        "(else SSID_ROLLOUT_CLUSTER)",
+    )
+]
 OUTPUT = [
     _opt("report", None, Path | None, "--report", help="write the JSON report here"),
     _opt("json_out", False, bool, "--json", help="print the JSON report instead of tables"),
     _opt("quiet", False, bool, "--quiet", "-q", help="print only what failed, and the run folder"),
+    _opt("lang", None, str | None, "--lang", help="zh | en: messages and artifacts (else SSID_ROLLOUT_LANG)"),
+]
+#: the people's artifacts of check and plan (sitevisits.py, workorders.py)
+VISITS = [_opt("site_visits", None, Path | None, "--site-visits", help="write the site-visit list here")]
+ORDERS = [
+    _opt("workorders", None, Path | None, "--workorders", help="write the work orders into this folder"),
+    _opt("due", None, str | None, "--due", help="when the work must be done (2026-06-05)"),
 ]
 
 
@@ -272,7 +298,7 @@ def _command(*groups: list[inspect.Parameter]) -> Callable[[Callable[[dict[str, 
     def register(func: Callable[[dict[str, Any]], Any]) -> Any:
         def command(**kw: Any) -> None:
             report, as_json, quiet = kw.pop("report"), kw.pop("json_out"), kw.pop("quiet")
-            _run(lambda: func(kw), report, as_json, quiet)
+            _run(lambda: func(kw), report, as_json, quiet, kw.pop("lang"))
 
         command.__signature__ = inspect.Signature([p for group in groups for p in group])  # type: ignore[attr-defined]
         command.__doc__ = func.__doc__
@@ -287,19 +313,55 @@ def _need(kw: dict[str, Any], key: str, flag: str, why: str) -> Any:
     return kw[key]
 
 
-@_command(SELECTION, OUTPUT)
+@_command(SELECTION, CLUSTER, VISITS, OUTPUT)
 def check(kw: dict[str, Any]) -> Any:
     """Does remote management answer on every host (port, login, system view, model)?"""
-    return _rollout(kw).check()
+    from .sitevisits import write_after_check
+
+    folder = _output_folder(kw.pop("site_visits"), "--site-visits")
+    rollout = _rollout(kw)
+    report = rollout.check()
+    if folder is not None:
+        write_after_check(rollout, report, folder)
+    return report
 
 
-@_command(SELECTION, ROTATE, OUTPUT)
+@_command(SELECTION, ROTATE, ORDERS, OUTPUT)
 def plan(kw: dict[str, Any]) -> Any:
     """Show each host's exact difference; changes nothing."""
-    return _rollout(kw).plan()
+    return _plan(kw, _output_folder(kw.pop("workorders"), "--workorders"))
 
 
-@_command(SELECTION, ROTATE, CHANGE, PUSH, OUTPUT)
+ORDERS_OUT = [_opt("out", Path("workorders"), Path, "--out", help="folder for the work orders"), ORDERS[1]]
+
+
+@_command(SELECTION, ROTATE, ORDERS_OUT, OUTPUT)
+def workorders(kw: dict[str, Any]) -> Any:
+    """Before the window: per department, vendor and integrator, the devices, commands and undo,
+    who must be on site together, the special sites and contacts (Markdown, HTML, Excel)."""
+    return _plan(kw, _output_folder(kw.pop("out"), "--out"))
+
+
+def _plan(kw: dict[str, Any], folder: Path | None) -> Any:
+    """A plan, and its work orders written into `folder` (checked writable before any device)."""
+    from .workorders import check_due, write_before_window
+
+    due = check_due(kw.pop("due"))
+    rollout = _rollout(kw)
+    report = rollout.plan()
+    if folder is not None:
+        write_before_window(rollout, report, folder, due)
+    return report
+
+
+def _output_folder(folder: Path | None, flag: str) -> Path | None:
+    """A folder the people's artifacts go into: it, or the folder it would be made in, must be writable."""
+    if folder is not None:
+        _check_output(folder / "x" if folder.is_dir() else folder, flag)
+    return folder
+
+
+@_command(SELECTION, ROTATE, CHANGE, PUSH, CLUSTER, OUTPUT)
 def push(kw: dict[str, Any]) -> Any:
     """Apply the difference per site: switch, then BRAS, then AC; verify, save, compensate."""
     change_id = _need(kw, "change_id", "--change-id", "push needs a change id")
@@ -310,8 +372,14 @@ def push(kw: dict[str, Any]) -> Any:
     going = rollout.sites_to_push()
     skipped = [s for s in rollout.sites if s not in going]
     hosts = sum(1 for d in rollout.devices.values() if any(s in d.sites for s in going))
-    what = f"Push change {change_id} to {hosts} hosts of {len(going)} sites"
-    what += f" ({len(skipped)} special site(s) skipped: {', '.join(skipped)})." if skipped else "."
+    what = _("Push change {change} to {hosts} hosts of {sites} sites").format(
+        change=change_id, hosts=hosts, sites=len(going)
+    )
+    if skipped:
+        what += " " + _("({n} special site(s) skipped: {names})").format(
+            n=len(skipped), names=", ".join(skipped)
+        )
+    what += "."
     _confirm(what, yes)
     return rollout.push()
 
@@ -322,7 +390,7 @@ def verify(kw: dict[str, Any]) -> Any:
     return _rollout(kw).verify()
 
 
-@_command(SELECTION, RUN, CHANGE, OUTPUT)
+@_command(SELECTION, RUN, CHANGE, CLUSTER, OUTPUT)
 def rollback(kw: dict[str, Any]) -> Any:
     """Restore what one run changed, from its journal and backups."""
     run = _need(kw, "run", "--run", "rollback needs the run folder to restore")
@@ -333,11 +401,13 @@ def rollback(kw: dict[str, Any]) -> Any:
     rollout.preflight()
     touched = rollout.touched_by(run)
     if not touched:
-        what = f"Run {run} left nothing on the selected hosts: nothing to roll back."
+        what = _("Run {run} left nothing on the selected hosts: nothing to roll back.").format(run=run)
     else:
         sections = sum(len(s) for s in touched.values())
         hosts = ", ".join(sorted(touched))
-        what = f"Roll back run {run}: {sections} section(s) on {len(touched)} host(s): {hosts}."
+        what = _("Roll back run {run}: {sections} section(s) on {count} host(s): {hosts}.").format(
+            run=run, sections=sections, count=len(touched), hosts=hosts
+        )
     _confirm(what, yes)
     return rollout.rollback(run)
 
@@ -450,11 +520,12 @@ def kpi(
 
 def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) -> None:
     """Write the run's people's artifacts again, with the KPI chart in report.html."""
-    from .artifacts import Report, write_artifacts
+    from .artifacts import write_artifacts
     from .inventory import load_devices
     from .runfolder import RunFolder
     from .secrets import Masker
     from .spec import load_spec
+    from .views import Report
 
     path = run / "report.json"
     try:

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .model import STAGE_ORDER, Section
 from .probe import failure_reason
 from .report import Report, Status, outcome_fields
+from .results import ReadResult
 from .scope import Scope
-from .tasks import ReadResult, compensate_device, value
+from .tasks import compensate_device, value
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
     from nornir.core.task import Result, Task
 
-    from .tasks import RunSettings
+    from .results import RunSettings
 
 
 class Stages(Protocol):
@@ -114,8 +115,10 @@ def undo_host(
     return compensate_device(task, run, backups[name], ledger.get(name, ()), sites[name])
 
 
-def rollback_run(engine: Stages, touched: Mapping[str, list[Section]], backups: Mapping[str, str]) -> None:
+def rollback_run(
+    engine: Stages, touched: Mapping[str, list[Section]], backups: Mapping[str, str], label: str = "rollback"
+) -> None:
     """`rollback --run`: every host the run touched back to its backup, in parallel stages."""
     engine.ledger.update({name: list(sections) for name, sections in touched.items()})
     hosts = {name: list(engine.scope.devices[name].sites) for name in touched}
-    undo_hosts(engine, hosts, backups, "rollback")
+    undo_hosts(engine, hosts, backups, label)

@@ -61,6 +61,7 @@ def run_demo(inventory: Path, playbook: Path, runs_dir: Path | None) -> int:
         push = Options(
             change_id="DEMO-0001",
             approve_sites=tuple(special_sites(inventory)),
+            approved_by="demo",
             runs_dir=runs,
             force=True,
             reason=reason,

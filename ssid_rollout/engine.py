@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .compensation import compensate_sites
+from .i18n import _
 from .model import STAGE_ORDER, Section
 from .probe import failure_reason
 from .report import Report, SiteRow, Status, outcome_fields, plan_fields
+from .results import ReadResult, RunSettings
 from .scope import Scope
-from .tasks import ReadResult, RunSettings, push_device, read_device, value
+from .tasks import push_device, read_device, value
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
@@ -170,9 +172,8 @@ class Engine:
         rows = {s: self.report.sites[s] if s in self.report.sites else self._finished(s) for s in canary}
         done = [s for s, r in rows.items() if r.status == Status.DONE]
         bad = [f"{s} {r.status}" for s, r in rows.items() if r.status != Status.DONE]
-        return f"Canary wave finished: done {', '.join(done) or 'none'}" + (
-            f"; not done: {', '.join(bad)}." if bad else "."
-        )
+        text = _("Canary wave finished: done {sites}").format(sites=", ".join(done) or _("none"))
+        return text + (_("; not done: {sites}.").format(sites=", ".join(bad)) if bad else ".")
 
     def _initial_statuses(self, unreadable: dict[str, str]) -> dict[str, SiteRow]:
         scope, report = self.scope, self.report

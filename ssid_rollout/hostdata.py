@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 import zoneinfo
 from typing import Annotated, Any
 
@@ -34,6 +35,9 @@ _DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _SUBINTERFACE = re.compile(r"(.+)\.(\d{1,4})")
 _WINDOW = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)")
 _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
+_SITE_ID = re.compile(r"(?!_)\w[\w.-]{0,63}")
+_DCN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+LABEL_MAX = 120
 
 
 # --- field types --------------------------------------------------------------------------
@@ -70,6 +74,11 @@ def subinterface_text(value: str) -> str:
     return cli_text(value, max_bytes=64)
 
 
+def username_text(value: str) -> str:
+    """A login name: one word of printable characters (host > group > defaults, as Nornir resolves it)."""
+    return cli_text(value, max_bytes=64)
+
+
 def sysname_text(value: str) -> str:
     """The device's own name (`sysname`), compared with what its prompt shows."""
     return cli_text(value, max_bytes=246)
@@ -96,11 +105,41 @@ def timezone_text(value: str) -> str:
     return value
 
 
+def site_id(value: str) -> str:
+    """A site's ID names no file and no variable: letters and digits of any script, `_ . -`."""
+    if not _SITE_ID.fullmatch(value):
+        raise ValueError("must be 1-64 letters or digits (any script) or _ . -, a letter or digit first")
+    return value
+
+
+def label_text(value: str) -> str:
+    """A name people read (department, vendor, contact, venue, site display name): any language,
+    one line, no control characters; never sent to a device."""
+    if not value or value != value.strip():
+        raise ValueError("must not be empty or start or end with a space")
+    if len(value) > LABEL_MAX:
+        raise ValueError(f"must be at most {LABEL_MAX} characters")
+    bad = next((c for c in value if unicodedata.category(c)[0] == "C"), None)
+    if bad is not None:
+        raise ValueError(f"must not contain a control character (U+{ord(bad):04X})")
+    return value
+
+
+def dcn_name(value: str) -> str:
+    """A management network's name: it names a Dask worker resource (`dcn-<name>`) and a progress row."""
+    if not _DCN.fullmatch(value):
+        raise ValueError("must be 1-32 characters of A-Z a-z 0-9 _ -")
+    return value
+
+
 Identifier = Annotated[str, AfterValidator(identifier)]
+SiteId = Annotated[str, AfterValidator(site_id)]
+Label = Annotated[str, AfterValidator(label_text)]
 Hostname = Annotated[str, AfterValidator(hostname_text)]
 Interface = Annotated[str, AfterValidator(interface_text)]
 SubInterface = Annotated[str, AfterValidator(subinterface_text)]
 PlatformName = Annotated[str, AfterValidator(cli_name)]
+Username = Annotated[str, AfterValidator(username_text)]
 
 
 # --- file entries (what Nornir reads) -----------------------------------------------------
@@ -116,6 +155,7 @@ class ConnectionOptionsEntry(StrictModel):
 class DefaultsEntry(StrictModel):
     hostname: Hostname | None = None
     port: Port | None = None
+    username: Username | None = None
     platform: PlatformName | None = None
     data: dict[str, Any] | None = None
     connection_options: dict[str, ConnectionOptionsEntry] | None = None
@@ -125,20 +165,66 @@ class Entry(DefaultsEntry):
     groups: list[Identifier] = []
 
 
+Reason = Annotated[str, AfterValidator(description_text)]
+
+
+class Contact(StrictModel):
+    """Someone to call: for a department, a vendor, an integrator or a venue."""
+
+    name: Label
+    phone: Label | None = None
+    email: Label | None = None
+    role: Label | None = None
+
+
+class SpecialSite(StrictModel):
+    """A school or dormitory (seed 3.4): why it is special, the venue's own contact, and an
+    approval recorded before the window (push --approved-by records one at the push)."""
+
+    reason: Reason
+    venue: Label | None = None
+    contact: Contact | None = None
+    approved_by: Label | None = None
+    approved_at: Label | None = None
+
+
+class SiteInfo(StrictModel):
+    """What people call a site and where it is; its ID stays what files and filters use."""
+
+    name: Label | None = None
+    address: Label | None = None
+
+
 class Settings(StrictModel):
-    special_sites: dict[Identifier, Annotated[str, AfterValidator(description_text)]] = {}
+    special_sites: dict[SiteId, Reason | SpecialSite] = {}
     window: Annotated[str, AfterValidator(window_text)] | None = None
     timezone: Annotated[str, AfterValidator(timezone_text)] | None = None
+    site_info: dict[SiteId, SiteInfo] = {}
+    contacts: dict[Label, list[Contact]] = {}
 
 
 # --- host data per role -------------------------------------------------------------------
 
 
+class JumpHostEntry(StrictModel):
+    """`data.jump_host`: the SSH jump server in front of a device (its password: environment or keyring)."""
+
+    hostname: Hostname
+    port: Port = 22
+    username: Username
+
+
 class Common(StrictModel):
     model: Name
-    department: Name
+    department: Label
+    vendor: Label | None = None
+    integrator: Label | None = None
+    address: Label | None = None
     sysname: Annotated[str, AfterValidator(sysname_text)] | None = None
     service: dict[str, Any] | None = None
+    jump_host: JumpHostEntry | None = None
+    telnet_port: Port | None = None  # where `check` looks for telnet when SSH does not answer
+    dcn: Annotated[str, AfterValidator(dcn_name)] | None = None  # on a cluster: a worker of this DCN
 
 
 class SwitchSite(StrictModel):
@@ -166,27 +252,27 @@ class BrasData(Common):
 
 
 class SwitchOne(Common, SwitchSite):
-    site: Identifier
+    site: SiteId
 
 
 class SwitchMany(Common):
-    sites: Annotated[dict[Identifier, SwitchSite], Field(min_length=1)]
+    sites: Annotated[dict[SiteId, SwitchSite], Field(min_length=1)]
 
 
 class BrasOne(BrasData, BrasSite):
-    site: Identifier
+    site: SiteId
 
 
 class BrasMany(BrasData):
-    sites: Annotated[dict[Identifier, BrasSite], Field(min_length=1)]
+    sites: Annotated[dict[SiteId, BrasSite], Field(min_length=1)]
 
 
 class AcOne(Common, AcSite):
-    site: Identifier
+    site: SiteId
 
 
 class AcMany(Common):
-    sites: Annotated[dict[Identifier, AcSite], Field(min_length=1)]
+    sites: Annotated[dict[SiteId, AcSite], Field(min_length=1)]
 
 
 #: (one site: `data.site` + the site's fields, several sites: `data.sites: {SITE: {...}}`)

@@ -13,13 +13,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import paramiko
 from paramiko.hostkeys import HostKeyEntry
 
 from .errors import IdentityError
-from .state import pins
+from .state import MemoryPins, pins
+
+if TYPE_CHECKING:
+    from .model import Device
 
 KNOWN_HOSTS = "known_hosts"
 IDENTITIES = "identities.jsonl"
@@ -98,3 +102,49 @@ def check_identity(
             f"{pinned['model']}; now sysname {sysname}, model {model}; if that is expected, run again "
             f"with --accept-new-host-key {host}",
         )
+
+
+# -- pins on a cluster worker (cluster_tasks.py): the parent's, and back to the parent -------------
+def _keys(devices: Iterable[Device]) -> dict[str, list[str]]:
+    """Per state file, the keys `devices` are pinned under: host keys by address (`[addr]:port` off
+    port 22, as paramiko names them; the jump server's too), identities by inventory host."""
+    addresses = [
+        name
+        for d in devices
+        for host, port in ((d.hostname, d.port), *([(d.jump.hostname, d.jump.port)] if d.jump else []))
+        for name in (host, f"[{host}]:{port}")
+    ]
+    return {KNOWN_HOSTS: addresses, IDENTITIES: [d.name for d in devices]}
+
+
+_PARSERS = {KNOWN_HOSTS: _known_host, IDENTITIES: _identity}
+
+
+def pinned_lines(devices: Iterable[Device]) -> dict[str, list[str]]:
+    """What this machine has pinned for `devices`, per state file: sent with a cluster job."""
+    return {name: pins(name, _PARSERS[name]).lines(keys) for name, keys in _keys(devices).items()}
+
+
+def seed_pins(lines: Mapping[str, Sequence[str]]) -> None:
+    """A worker checks its job's devices against the parent's pins (the worker keeps pins in memory)."""
+    for name, given in lines.items():
+        store = pins(name, _PARSERS[name])
+        assert isinstance(store, MemoryPins), "seed_pins is for a cluster worker's process"
+        store.seed(given)
+
+
+def new_pins(devices: Iterable[Device]) -> dict[str, list[tuple[str, bool]]]:
+    """The first contacts (and accepted replacements) a worker pinned for `devices`: for the parent."""
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for name, keys in _keys(devices).items():
+        store = pins(name, _PARSERS[name])
+        assert isinstance(store, MemoryPins), "new_pins is for a cluster worker's process"
+        out[name] = store.take(keys)
+    return out
+
+
+def record_pins(taken: Mapping[str, Sequence[tuple[str, bool]]]) -> None:
+    """The parent records what its workers pinned, as if it had made those first contacts itself."""
+    for name, lines in taken.items():
+        for line, replace in lines:
+            pins(name, _PARSERS[name]).record(line, replace=replace)

@@ -33,15 +33,16 @@ from .inventory_files import (
     refuse_address,
     settings_of,
 )
-from .model import STAGE_ORDER, Device, Role, SiteAttachment, Vap
-from .spec import ServiceSpec, first_error, flatten_overrides
+from .model import STAGE_ORDER, Device, JumpHost, Role, SiteAttachment, Vap
+from .people import Directory
+from .spec import ServiceSpec, flatten_overrides
+from .yamlfiles import first_error
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host, Inventory
 
+    from .inventory_tables import HostTable
     from .platforms import Platform
-
-DEFAULT_SSH_PORT = 22
 
 
 # --- locations ----------------------------------------------------------------------------
@@ -87,6 +88,7 @@ class LoadedInventory:
     special_sites: dict[str, str]
     settings: dict[str, str | None]  # window, timezone
     nornir: Inventory = field(repr=False, compare=False)  # the same hosts, for make_nornir
+    directory: Directory = field(default_factory=Directory)  # people and places, for the artifacts
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -101,10 +103,25 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
     """Read, resolve (the Nornir way) and validate an inventory folder against a service.
 
     Each file is parsed once: the Nornir inventory is built from the same data (at 1,000 hosts
-    a YAML parse takes most of a second, and Nornir's own loader would parse again).
+    a YAML parse takes most of a second, and Nornir's own loader would parse again). The device
+    list may be a table (hosts.xlsx, hosts.csv): its errors then name the sheet, row and column.
     """
+    from .inventory_tables import find_table, read_host_table
+
+    found = find_table(inventory_dir, paths(inventory_dir)[0])
+    table = read_host_table(found) if found is not None else None
+    try:
+        return _load(inventory_dir, spec, table)
+    except InputError as exc:
+        raise (table.relocate(exc) if table is not None else exc) from None
+
+
+def _load(inventory_dir: Path, spec: ServiceSpec, table: HostTable | None) -> LoadedInventory:
     hosts_file, groups_file, defaults_file = paths(inventory_dir)
-    hosts_data = read_yaml(hosts_file, required=True)
+    if table is not None:
+        hosts_file, hosts_data = table.path, table.hosts
+    else:
+        hosts_data = read_yaml(hosts_file, required=True)
     groups_data = read_yaml(groups_file, required=False)
     defaults_data = read_yaml(defaults_file, required=False)
     raw_hosts = entries(hosts_file, hosts_data)
@@ -112,6 +129,8 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
         raise InputError(f"{hosts_file}: (document)", "lists no hosts")
     raw_groups = entries(groups_file, groups_data)
     settings = settings_of(defaults_file, defaults_data)
+    if table is not None:
+        settings = table.with_site_names(settings)
     for name, group in raw_groups.items():
         refuse_address(f"{groups_file}: {name}.", group)
     refuse_address(f"{defaults_file}: ", DefaultsEntry.model_validate(defaults_data))
@@ -130,24 +149,26 @@ def load_inventory(inventory_dir: Path, spec: ServiceSpec) -> LoadedInventory:
         for site in devices[name].sites:
             site_fields.setdefault(site, check.where(_site_key(check)))
     _check_fleet(devices, hosts_file, site_fields)
-    for site in settings.special_sites:
-        if site not in site_fields:
-            raise InputError(
-                f"{defaults_file}: data.special_sites.{site}",
-                "names a site no host serves" + hint(site, site_fields),
-            )
+    for key in ("special_sites", "site_info"):
+        for site in getattr(settings, key):
+            if site not in site_fields:
+                where = f"{defaults_file}: data.{key}.{site}"
+                raise InputError(where, "names a site no host serves" + hint(site, site_fields))
+    directory = Directory.of(settings)
     return LoadedInventory(
         devices=devices,
         specs=specs,
-        special_sites=dict(settings.special_sites),
+        special_sites={site: entry.reason for site, entry in directory.special.items()},
         settings={"window": settings.window, "timezone": settings.timezone},
         nornir=inventory,
+        directory=directory,
     )
 
 
 def special_sites(inventory_dir: Path) -> dict[str, str]:
     """Sites (schools, dormitories) whose own managers must be coordinated: {site: reason}."""
-    return dict(read_settings(paths(inventory_dir)[2]).special_sites)
+    special = Directory.of(read_settings(paths(inventory_dir)[2])).special
+    return {site: entry.reason for site, entry in special.items()}
 
 
 # --- one host -----------------------------------------------------------------------------
@@ -215,12 +236,19 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
         model=data.model,
         department=data.department,
         hostname=hostname,
-        port=port,
+        port=port or platform.port,
         sites=sites,
         bras_id=getattr(data, "bras_id", None),
         nas_ip=getattr(data, "nas_ip", None),
         groups=tuple(group.name for group in host.extended_groups()),
         sysname=data.sysname,
+        username=host.username,
+        jump=JumpHost(**data.jump_host.model_dump()) if data.jump_host else None,
+        telnet_port=data.telnet_port or 23,
+        vendor=data.vendor,
+        integrator=data.integrator,
+        address=data.address,
+        dcn=data.dcn,
     )
 
 
@@ -251,10 +279,10 @@ def _check_interfaces(
             raise check.fail(f"{prefix}subinterface", f"{part.subinterface!r} is not on {like}")
 
 
-def _address(host: Host, origin: _Origin) -> tuple[str | None, int]:
+def _address(host: Host, origin: _Origin) -> tuple[str | None, int | None]:
     """Where the host's sessions go: its hostname and port, or what its own connection options say
     instead (every plugin the same address: two would mean two devices)."""
-    default = (host.hostname, host.port or DEFAULT_SSH_PORT)
+    default = (host.hostname, host.port)  # no port: the platform's (22 for SSH, 23 for telnet)
     given = {
         (options.hostname or default[0], options.port or default[1])
         for options in host.connection_options.values()
@@ -341,7 +369,7 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
     unique: dict[tuple[str, object], str] = {}
     for name, device in devices.items():
         for label, value in (
-            ("hostname", (_normal_address(device.hostname), device.port)),
+            ("hostname", (device.jump, _normal_address(device.hostname), device.port)),
             ("data.bras_id", device.bras_id),
             ("data.nas_ip", device.nas_ip),
         ):

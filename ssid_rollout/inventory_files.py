@@ -16,19 +16,18 @@ from pydantic import ValidationError
 
 from .errors import InputError
 from .hostdata import DefaultsEntry, Entry, Settings, identifier
-from .spec import field_path, first_error, parse_yaml
+from .yamlfiles import field_path, first_error, parse_yaml
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Inventory
 
 HOSTS_FILE, GROUPS_FILE, DEFAULTS_FILE = "hosts.yaml", "groups.yaml", "defaults.yaml"
 #: Keys that describe the whole inventory, not a host: only in defaults.yaml.
-DEFAULTS_ONLY = ("special_sites", "window", "timezone")
+DEFAULTS_ONLY = ("special_sites", "window", "timezone", "site_info", "contacts")
 #: Keys that would put a credential in the inventory; refused wherever they appear.
 CREDENTIAL_KEYS = {
-    "password": "plain-text password refused: use SSID_ROLLOUT_PASSWORD or the keyring",
+    "password": "plain-text password refused: use SSID_ROLLOUT_PASSWORD(_<HOST>|_<GROUP>) or the keyring",
     "secret": "plain-text secret refused: use SSID_ROLLOUT_PASSWORD or the keyring",
-    "username": "credentials come from SSID_ROLLOUT_USERNAME or the keyring, not the inventory",
     "radius_key": "RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring",
     "shared_key": "RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring",
 }
@@ -121,7 +120,7 @@ def read_settings(path: Path) -> Settings:
 
 
 def settings_of(path: Path, raw: Mapping[str, Any]) -> Settings:
-    """special_sites, window and timezone from defaults.yaml (defaults only)."""
+    """special_sites, window, timezone, site_info and contacts from defaults.yaml (defaults only)."""
     try:
         entry = DefaultsEntry.model_validate(raw)
     except ValidationError as exc:

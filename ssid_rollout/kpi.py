@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from ssid_rollout.errors import InputError
+from ssid_rollout.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,10 +36,9 @@ AssocGrade = Literal["pass", "fail"]
 IpGrade = Literal["normal", "slow", "unacceptable"]
 Severity = Literal["ok", "slow", "unacceptable"]
 _COLOURS: dict[Severity, str] = {"ok": "#2e7d32", "slow": "#f9a825", "unacceptable": "#c62828"}
-_CHART_TITLE = f"Terminals meeting both targets (association <= {ASSOC_PASS_S} s, IP <= {IP_NORMAL_S} s)"
-_LEGEND = (
-    f"green = all met, amber = some association over {ASSOC_PASS_S} s or IP over {IP_NORMAL_S} s, "
-    f"red = some IP over {IP_SLOW_S} s"
+_CHART_TITLE = N_("Terminals meeting both targets (association <= {assoc} s, IP <= {ip} s)")
+_LEGEND = N_(
+    "green = all met, amber = some association over {assoc} s or IP over {ip} s, red = some IP over {slow} s"
 )
 _RICH_COLOURS: dict[Severity, str] = {"ok": "green", "slow": "yellow", "unacceptable": "red"}
 
@@ -115,12 +115,12 @@ class KpiSummary:
 
 
 def load_measurements(path: Path) -> list[Measurement]:
-    """Read `site,ap,terminal,assoc_s,ip_s` rows; the first bad cell stops the load, named file:line:col."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read measurements: {exc}") from exc
+    """Read `site,ap,terminal,assoc_s,ip_s` rows; the first bad cell stops the load, named file:line:col.
+
+    The file may be UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel saves it."""
+    from .sheets import read_csv_text
+
+    text = read_csv_text(path, "measurements")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return _parse(path, ((reader.line_num, row) for row in reader))
@@ -223,27 +223,48 @@ def _stats(site: str, ap: str | None, ms: Sequence[Measurement]) -> GroupStats:
     )
 
 
-def chart_svg(summary: KpiSummary) -> str:
+def chart_texts(lang: str = "en") -> tuple[str, str, str]:
+    """(title, legend, what a bar's tooltip says) in `lang`."""
+    numbers = {"assoc": ASSOC_PASS_S, "ip": IP_NORMAL_S, "slow": IP_SLOW_S}
+    tip = N_(
+        "{site}: {met}/{count} met; association over {assoc} s: {assoc_over}; IP slow: {slow}; "
+        "IP unacceptable: {unacceptable}"
+    )
+    return (
+        gettext(lang, _CHART_TITLE).format(**numbers),
+        gettext(lang, _LEGEND).format(**numbers),
+        gettext(lang, tip),
+    )
+
+
+def chart_svg(summary: KpiSummary, lang: str = "en") -> str:
     """Horizontal bars, one per site: share of terminals that met both targets, coloured by the worst grade.
 
-    Self-contained (no fonts, scripts or links to fetch) so the HTML report can inline it.
+    Self-contained (no scripts or links to fetch) so the HTML report can inline it; its text takes the
+    page's fonts, so Chinese site names show in the report.
     """
+    title, legend, tip_text = chart_texts(lang)
     label_w, bar_w, row_h, top = 160, 300, 24, 30
     bottom = top + row_h * len(summary.sites)
     height = bottom + 24
     width = label_w + bar_w + 120
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">',
-        "<title>Terminals meeting both targets, per site</title>",
-        f'<text x="0" y="16" font-weight="bold">{escape(_CHART_TITLE)}</text>',
+        f'viewBox="0 0 {width} {height}" font-size="12" role="img">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>',
     ]
     for row, s in enumerate(summary.sites):
         y = top + row * row_h
         length = round(bar_w * s.met_rate, 1)
-        tip = (
-            f"{s.site}: {s.met}/{s.count} met; association over {ASSOC_PASS_S} s: {s.count - s.assoc_pass}; "
-            f"IP slow: {s.ip_slow}; IP unacceptable: {s.ip_unacceptable}"
+        tip = tip_text.format(
+            site=s.site,
+            met=s.met,
+            count=s.count,
+            assoc=ASSOC_PASS_S,
+            assoc_over=s.count - s.assoc_pass,
+            slow=s.ip_slow,
+            unacceptable=s.ip_unacceptable,
         )
         parts += [
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(_clip(s.site, 24))}</text>',
@@ -252,7 +273,7 @@ def chart_svg(summary: KpiSummary) -> str:
             f'height="{row_h - 6}" fill="{_COLOURS[s.severity]}"><title>{escape(tip)}</title></rect>',
             f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{s.met_rate:.0%} ({s.met}/{s.count})</text>',
         ]
-    parts += [f'<text x="0" y="{bottom + 16}" font-size="10">{escape(_LEGEND)}</text>', "</svg>"]
+    parts += [f'<text x="0" y="{bottom + 16}" font-size="10">{escape(legend)}</text>', "</svg>"]
     return "\n".join(parts)
 
 
@@ -290,14 +311,15 @@ def render_terminal(summary: KpiSummary, console: Console) -> None:
                 Text(f"{g.met_rate:.0%}", style=_RICH_COLOURS[g.severity]),
             )
         console.print(table)
+    title, legend, _ = chart_texts()
     width = max(len(s.site) for s in summary.sites)
-    console.print(Text(_CHART_TITLE))
+    console.print(Text(title))
     for s in summary.sites:
         line = Text(f"{s.site:<{width}} ")
         line.append(block_bar(s.met_rate, 40), style=_RICH_COLOURS[s.severity])
         line.append(f" {s.met_rate:.0%} ({s.met}/{s.count})")
         console.print(line)
-    console.print(Text(_LEGEND))
+    console.print(Text(legend))
 
 
 def block_bar(fraction: float, width: int) -> str:

@@ -63,3 +63,65 @@ class FastLogin:
 
     def cleanup(self, command: str = "quit") -> None:
         """Closing the channel ends the VTY session; skip Netmiko's 2 s config-mode probe."""
+
+
+class FastTelnetLogin(FastLogin):
+    """Telnet's login read by the platform's prompts, and a jump server's channel as its socket.
+
+    Netmiko's telnet login sleeps between fixed reads, and its Huawei version types the user name
+    at the `Login authentication` banner (docs/research-huawei-reach.md, pitfall 1). Here each
+    prompt is answered once: a user-name or password prompt coming back means the device refused
+    the login (a Huawei device asks again instead of hanging up), as does a device that hangs up.
+    """
+
+    #: username, password, a password-change question and the prompt: more rounds mean a loop
+    _ROUNDS = 6
+
+    def establish_connection(self, width: int = 511, height: int = 1000) -> None:
+        """Netmiko's telnet opens its own socket; through a jump server the channel is the socket."""
+        conn: Any = self
+        if conn.sock is None:
+            super().establish_connection(width, height)  # type: ignore[misc]
+            return
+        from netmiko._telnetlib.telnetlib import Telnet
+        from netmiko.channel import TelnetChannel
+
+        remote: Any = Telnet()  # type: ignore[no-untyped-call]
+        remote.host, remote.port, remote.timeout = conn.host, conn.port, conn.conn_timeout
+        remote.sock = conn.sock
+        conn.remote_conn = remote
+        conn.channel = TelnetChannel(conn=remote, encoding=conn.encoding)
+        conn.telnet_login()
+
+    def telnet_login(self, *args: Any, **kwargs: Any) -> str:
+        from netmiko.exceptions import NetmikoAuthenticationException
+
+        conn: Any = self
+        wait = conn.read_timeout_override or 60.0
+        prompts = self.prompts
+        user, password, change = prompts.username_prompt, prompts.password_prompt, prompts.password_change
+        pattern = f"(?:{user}|{password}|{prompts.login})"
+        data, typed = "", set()
+        for _ in range(self._ROUNDS):
+            try:
+                chunk = conn.read_until_pattern(pattern=pattern, re_flags=re.M, read_timeout=wait)
+            except ReadTimeout:
+                raise DeviceError(conn.host, "(login)", f"no login prompt within {wait:g} s") from None
+            except EOFError:
+                raise NetmikoAuthenticationException(f"Login failed: {conn.host}") from None
+            data += chunk
+            asked = next(
+                (name for name, p in (("user", user), ("password", password)) if re.search(p, chunk, re.M)),
+                None,
+            )
+            if asked is None and change and re.search(change[0], chunk):
+                conn.write_channel(change[1] + conn.RETURN)
+                continue
+            if asked is None:
+                self._login_text = data
+                return str(data)
+            if asked in typed:
+                raise NetmikoAuthenticationException(f"Login failed: {conn.host}")
+            typed.add(asked)
+            conn.write_channel((conn.username if asked == "user" else conn.password) + "\r")
+        raise DeviceError(conn.host, "(login)", "the login dialogue did not end at a prompt")

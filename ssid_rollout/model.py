@@ -37,12 +37,21 @@ class SiteAttachment:
 
 
 @dataclass(frozen=True)
+class JumpHost:
+    """The SSH jump server a device is reached through (`data.jump_host`); its password is not here."""
+
+    hostname: str
+    port: int
+    username: str
+
+
+@dataclass(frozen=True)
 class Device:
     """One inventory host after validation, with the service values resolved for it."""
 
     name: str
     role: Role
-    platform: str  # Netmiko device_type: "huawei" (VRP5) or "huawei_vrpv8"
+    platform: str  # Netmiko device_type: a registered platform (ssid_rollout/platforms)
     model: str
     department: str
     hostname: str
@@ -52,6 +61,13 @@ class Device:
     nas_ip: str | None = None
     groups: tuple[str, ...] = ()
     sysname: str | None = None  # when given, the device's own name must match it
+    username: str | None = None  # the inventory's (host > groups > defaults); None: SSID_ROLLOUT_USERNAME
+    jump: JumpHost | None = None  # reached through this jump server; hostname/port are as it sees them
+    telnet_port: int = 23  # where `check` looks for telnet when SSH does not answer (`data.telnet_port`)
+    vendor: str | None = None  # who built or maintains it (seed 3.3): work orders and site visits
+    integrator: str | None = None
+    address: str | None = None  # where it stands, for a site visit
+    dcn: str | None = None  # the management network it is reached from: a cluster runs it on a worker there
 
 
 @dataclass(frozen=True)

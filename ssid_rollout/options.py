@@ -44,6 +44,7 @@ class Options:
     allow_unsaved: bool = False
     partial_site: bool = False
     approve_sites: Sequence[str] = ()
+    approved_by: str | None = None  # who approved the special sites in approve_sites (recorded)
     timeout: float = 60.0
     window: str | None = None  # HH:MM-HH:MM; else the inventory's data.window
     timezone: str | None = None
@@ -52,6 +53,7 @@ class Options:
     resume: Path | None = None  # continue a run folder (push --resume DIR)
     confirm: Callable[[str], bool] | None = None  # asked after the canary wave; None = go on
     processes: int | None = None  # worker processes for a push; None = by fleet size and CPUs
+    cluster: str | None = None  # a Dask scheduler (tcp:// or tls://HOST:PORT); None: SSID_ROLLOUT_CLUSTER
     accept_new_host_key: Sequence[str] = ()  # hosts whose changed SSH key / identity is accepted
     processors: Sequence[Any] = ()  # Nornir processors, e.g. ssid_rollout.progress.Progress
 
@@ -108,6 +110,8 @@ def check_options(o: Options) -> None:
         change_id(o.change_id)
     if o.reason is not None:
         free_text(o.reason, "--reason")
+    if o.approved_by is not None:
+        free_text(o.approved_by, "--approved-by", 64)
     for flag, names in (
         ("--hosts", o.hosts),
         ("--groups", o.groups),

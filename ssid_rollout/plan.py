@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .model import Conflict, Device, HostPlan, Prerequisite, Section
+from .nas_check import bras_identity_warnings
 from .render import config_tree, render_device, render_text
 from .undo import UndoRule, UndoTable
 from .values import user_vlans, without_cipher
@@ -32,12 +33,13 @@ _VLAN_VIEW = re.compile(r"vlan \d+")
 
 # -- VLAN lists ---------------------------------------------------------------------------------
 def vlans_in(table: UndoTable, view: Node, path: tuple[str, ...], key: str) -> set[int]:
-    """Every VLAN the lines of `key` list in `view` (system view: `vlan N` blocks too)."""
-    out: set[int] = set()
+    """Every VLAN the lines of `key` give `view`, in display order (system view: `vlan N` blocks
+    too); a view without such a line carries the setting's default (UndoRule.absent)."""
+    out: set[int] = set(table.absent(key, path))
     for child in view.children:
         undo = table.known(child.text, path)
         if undo and undo.rule.vlans and undo.key == key:
-            out |= table.vlans.parse(child.text.removeprefix(key))
+            out = set(undo.carried(out, table.vlans))
         elif not path and key == table.vlan_list and _VLAN_VIEW.fullmatch(child.text):
             out.add(int(child.text.split()[1]))
     return out
@@ -127,7 +129,7 @@ def scopes(table: UndoTable, forward: Iterable[Section], before: Node | None = N
         for line in section.lines:
             undo = table.known(line)
             if undo and undo.rule.vlans:
-                vlans |= table.vlans.parse(line.removeprefix(undo.key))
+                vlans |= table.vlans.parse(undo.vlans)
             elif undo:
                 keys.add(undo.key)
     root = [Scope((), frozenset(keys), frozenset(vlans), table.vlan_list)] if keys or vlans else []
@@ -165,7 +167,8 @@ def plan_device(
     """
     from .platforms import platform_for
 
-    table = platform_for(device.platform).undo
+    platform = platform_for(device.platform)
+    table = platform.undo
     chosen = list(device.sites if sites is None else sites)
     desired = render_device(device, spec, radius_key, chosen)
     run = config_tree(running)
@@ -182,8 +185,10 @@ def plan_device(
     plan.conflicts = _setting_conflicts(table, desired, run) + _usage_conflicts(
         device.role, spec, run, attachments
     )
-    plan.missing = _prerequisites(device.role, spec, paths, attachments)
+    plan.missing = _prerequisites(device.role, spec, paths, attachments, platform.trunk_mode)
     plan.warnings = _warnings(table, device.role, spec, run, paths, attachments, radius_key)
+    plan.warnings += bras_identity_warnings(device, running)
+    plan.warnings += list(platform.warnings)
     plan.warnings += [
         f"{p[-1]}: the RADIUS key is re-sent (--rotate-key); undo cannot restore the old one"
         for p, _ in rotated
@@ -203,8 +208,8 @@ def _forward(table: UndoTable, section: Section, run: Node, delta: Node, rotate_
         undo = table.known(line, section.path)
         if undo and undo.rule.vlans:
             have = vlans_in(table, view, section.path, undo.key)
-            missing = table.vlans.parse(line.removeprefix(undo.key)) - have
-            wanted += [f"{undo.key} {table.vlans.format(missing)}"] if missing else []
+            missing = table.vlans.parse(undo.vlans) - have
+            wanted += [undo.adding(table.vlans.format(missing))] if missing else []
         elif undo and undo.rule.secret:
             wanted += [line] if rotate_key or not _secret_present(table, run, section.path, line) else []
         elif line.startswith("undo "):  # hier_config drops these from the difference
@@ -329,9 +334,10 @@ def _lists_aps(paths: list[str]) -> bool:
 
 
 def _needs(
-    role: str, spec: Any, attachments: list[Any]
+    role: str, spec: Any, attachments: list[Any], trunk_mode: str
 ) -> Iterator[tuple[str, tuple[str, ...], str | re.Pattern[str]]]:
-    """(what, lines to look for, the path in `_paths` or a pattern over them) of each prerequisite."""
+    """(what, lines to look for, the path in `_paths` or a pattern over them) of each prerequisite;
+    `trunk_mode` is the platform's line that makes a switch port a trunk."""
     if role == "bras":
         yield (
             f"user group {spec.user_group}",
@@ -354,20 +360,22 @@ def _needs(
             yield f"interface {parent}", (f"interface {parent}",), _exact(f"interface {parent}")
     elif role == "switch":
         for port in sorted({p for a in attachments for p in a.trunk_ports}):
-            lines = (f"interface {port}", " port link-type trunk")
-            yield f"trunk port {port}", lines, _exact(f"interface {port}", "port link-type trunk")
+            lines = (f"interface {port}", f" {trunk_mode}")
+            yield f"trunk port {port}", lines, _exact(f"interface {port}", trunk_mode)
     elif role == "ac":
         for ap in sorted({v.ap for a in attachments for v in a.vaps}):
             yield f"AP {ap}", (f"ap id {ap} ...",), _ap_known(str(ap))
 
 
-def _prerequisites(role: str, spec: Any, paths: list[str], attachments: list[Any]) -> list[Prerequisite]:
+def _prerequisites(
+    role: str, spec: Any, paths: list[str], attachments: list[Any], trunk_mode: str
+) -> list[Prerequisite]:
     """Objects the service uses but does not create: the device refuses a line naming a missing one."""
     missing: dict[str, Prerequisite] = {}
     if role == "ac" and not _lists_aps(paths):
         return []  # said as a warning instead
     present = set(paths)
-    for what, lines, need in _needs(role, spec, attachments):
+    for what, lines, need in _needs(role, spec, attachments, trunk_mode):
         if need not in present if isinstance(need, str) else not any(need.fullmatch(p) for p in paths):
             missing.setdefault(what, Prerequisite(what, lines))
     return list(missing.values())

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import socket
 import struct
+from typing import TYPE_CHECKING
 
 from .errors import ConnectError, IdentityError
+
+if TYPE_CHECKING:
+    from .model import Device
+    from .platforms.base import Platform
 
 
 def tcp_probe(host: str, port: int, timeout: float) -> str | None:
@@ -76,3 +81,28 @@ def failure_reason(exc: BaseException | None) -> str:
         return f"wrong device: {exc.answer}"
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def reach_problem(device: Device, platform: Platform, timeout: float = 5.0) -> str | None:
+    """Why `device`'s management port cannot be reached, in words; None when it answers (or when a
+    jump server stands in front of it: the channel through it is the probe, reach.py).
+
+    An SSH platform whose port is closed while telnet answers is told so, with the fix: the tool
+    never falls back to telnet by itself (DESIGN.md, "how devices are reached").
+    """
+    if device.jump is not None:
+        return None
+    closed = tcp_probe(device.hostname, device.port, timeout)
+    if (
+        closed is None
+        or platform.transport != "ssh"
+        or tcp_probe(device.hostname, device.telnet_port, timeout)
+    ):
+        return closed
+    fix = (
+        f"set platform: {platform.telnet} for this host (telnet sends the password in clear text) "
+        "or enable SSH"
+        if platform.telnet
+        else f"enable SSH on the device (the tool has no telnet form of {platform.name})"
+    )
+    return f"SSH closed, telnet open: {closed}, {device.hostname}:{device.telnet_port} answers; {fix}"

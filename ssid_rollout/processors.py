@@ -64,7 +64,7 @@ class Timings(_Quiet):
             self._started[task.name, host.name] = time.perf_counter()
 
     def task_instance_completed(self, task: Task, host: Host, result: MultiResult) -> None:
-        from .tasks import CONNECTION
+        from .connection import CONNECTION
 
         with self._lock:
             start = self._started.pop((task.name, host.name), None)

@@ -33,7 +33,9 @@ from rich.progress import (
 from rich.progress import Progress as Bars
 from rich.table import Table
 
+from .i18n import N_, language
 from .processors import HIDDEN
+from .views import Texts
 
 if TYPE_CHECKING:
     from nornir.core.inventory import Host
@@ -42,6 +44,25 @@ if TYPE_CHECKING:
 
 #: Hosts at work shown under the bars (a 24-line terminal keeps room for the bars and the prompt).
 AT_WORK_SHOWN = 4
+#: Stage verbs and host steps as the display names them (the journal keeps the machine's words).
+STAGES = {
+    "read": N_("read"),
+    "push": N_("push"),
+    "compensate": N_("compensate"),
+    "rollback": N_("rollback"),
+    "verify": N_("verify"),
+    "check": N_("check"),
+}
+STEPS = {
+    "login": N_("login"),
+    "backup": N_("backup"),
+    "push": N_("push"),
+    "commit trial": N_("commit trial"),
+    "confirm": N_("confirm"),
+    "verify": N_("verify"),
+    "undo": N_("undo"),
+    "save": N_("save"),
+}
 BARS_WIDTH = 70  # what the columns before the sites take (description 18, bar 16, counts, times)
 
 
@@ -62,6 +83,7 @@ class Progress:
     def __init__(self, console: Console, quiet: bool = False) -> None:
         self.console = console
         self.quiet = quiet
+        self._t = Texts(language())
         self._lock = threading.RLock()
         self._bars: Bars | None = None
         self._live: Live | None = None
@@ -78,7 +100,7 @@ class Progress:
             if task.name in self._announced:  # the wave counted its hosts already
                 self._announced.discard(task.name)
                 return
-        self.add(task.name, _hosts_to_run(task), self._sites(task.params.get("sites")))
+        self.add(task.name, _hosts_to_run(task), _site_names(task.params.get("sites")))
 
     def task_instance_started(self, task: Task, host: Host) -> None:
         if task.name not in HIDDEN:
@@ -103,13 +125,13 @@ class Progress:
     ) -> None:
         """A new wave: the last one's bars stay on screen as they ended, and this one's appear, each
         with its total known now."""
-        self.new_wave(f"wave {index + 1}/{count}" if count > 1 else "")
+        self.new_wave(self._t("wave {n}/{count}", n=index + 1, count=count) if count > 1 else "")
         with self._lock:
             self._announced |= {name for name, _ in stages}
         for name, hosts in stages:
-            self.add(name, hosts, self._sites(sites))
+            self.add(name, hosts, list(sites))
 
-    # -- what the display shows (a worker process relays these to its parent: shard_worker.Relay) ---
+    # -- what the display shows (a cluster worker relays these to its parent: cluster_tasks.Relay) ---
     def new_wave(self, label: str) -> None:
         """Fresh bars under a new label (the same label again keeps the bars: a worker's wave)."""
         with self._lock:
@@ -117,18 +139,20 @@ class Progress:
                 self._stop()
             self._wave = label
 
-    def add(self, name: str, hosts: int, sites: str) -> None:
-        """A stage's bar grows by `hosts` (made, with that total, on first use)."""
+    def add(self, name: str, hosts: int, sites: Sequence[str]) -> None:
+        """A stage's bar grows by `hosts` (made, with that total, on first use); its sites column
+        takes what the bars leave of the terminal's width."""
+        shown = _shown_sites(sites, self.console.width - BARS_WIDTH, self._t)
         with self._lock:
             bars = self._start()
             stage = self._stages.get(name)
             if stage is None:
-                label = f"{self._wave} {name}".strip()
-                bar = bars.add_task(label, total=hosts, failures="", sites=sites)
+                label = f"{self._wave} {self._stage_label(name)}".strip()
+                bar = bars.add_task(label, total=hosts, failures="", sites=shown)
                 self._stages[name] = _Stage(bar, total=hosts)
             else:
                 stage.total += hosts
-                bars.update(stage.bar, total=stage.total, sites=sites)
+                bars.update(stage.bar, total=stage.total, sites=shown)
 
     def begin(self, name: str) -> None:
         with self._lock:
@@ -144,9 +168,10 @@ class Progress:
             self._steps.pop(host, None)
             if failed:
                 stage.failed += 1
-                bars.update(stage.bar, failures=f"[red]{stage.failed} failed[/]")
+                bars.update(stage.bar, failures=f"[red]{escape(self._t('{n} failed', n=stage.failed))}[/]")
                 if not self.quiet:
-                    self.console.print(f"[red]x[/] {escape(name)}: {escape(host)} failed", highlight=False)
+                    said = self._t("{stage}: {host} failed", stage=self._stage_label(name), host=host)
+                    self.console.print(f"[red]x[/] {escape(said)}", highlight=False)
             bars.advance(stage.bar)
             self._refresh()
 
@@ -179,13 +204,14 @@ class Progress:
         self.close()
 
     # -- display -----------------------------------------------------------------------------------
-    def _sites(self, sites: Any) -> str:
-        """The sites column takes what the bars leave of the terminal's width."""
-        return _sites(sites, self.console.width - BARS_WIDTH)
+    def _stage_label(self, name: str) -> str:
+        """`push switch` in the run's language: the stage's verb, then the role."""
+        verb, _, role = name.partition(" ")
+        return " ".join(x for x in (self._t(STAGES.get(verb, verb)), self._t.role(role)) if x)
 
     def _stage(self, name: str) -> _Stage:
         if name not in self._stages:
-            self.add(name, 0, "")
+            self.add(name, 0, ())
         return self._stages[name]
 
     def _start(self) -> Bars:
@@ -197,7 +223,7 @@ class Progress:
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[failures]}"),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
+                TextColumn(self._t("ETA")),
                 TimeRemainingColumn(),
                 TextColumn("{task.fields[sites]}", markup=False),
                 console=self.console,
@@ -221,10 +247,10 @@ class Progress:
         busy = sorted(self._steps.items(), key=lambda item: item[1][1])[:AT_WORK_SHOWN]
         table = Table.grid(padding=(0, 2))
         for host, (step, since) in busy:
-            table.add_row(f"  {host}", step, f"{now - since:4.0f}s")
+            table.add_row(f"  {host}", self._t(STEPS.get(step, step)), f"{now - since:4.0f}s")
         more = len(self._steps) - len(busy)
         if more > 0:
-            table.add_row(f"  +{more} more at work", "", "")
+            table.add_row("  " + self._t("+{n} more at work", n=more), "", "")
         return Group(self._bars, table)
 
     def _refresh(self) -> None:
@@ -247,11 +273,15 @@ def _hosts_to_run(task: Task) -> int:
     return sum(1 for name in task.nornir.inventory.hosts if name not in failed)
 
 
-def _sites(sites: Any, room: int) -> str:
-    """The wave's sites, as many as `room` characters take: `GZ-TIANHE-001, GZ-TIANHE-002 +2`."""
+def _site_names(sites: Any) -> list[str]:
+    """A task's `sites` parameter (a list, or a dict keyed by site) as a list of names."""
     if not isinstance(sites, Iterable) or isinstance(sites, str):
-        return ""
-    names = list(sites.keys() if isinstance(sites, dict) else sites)
+        return []
+    return list(sites.keys() if isinstance(sites, dict) else sites)
+
+
+def _shown_sites(names: Sequence[str], room: int, t: Texts) -> str:
+    """The sites, as many as `room` characters take: `GZ-TIANHE-001, GZ-TIANHE-002 +2`."""
     shown: list[str] = []
     for name in names:
         if len(", ".join([*shown, name])) > room - 4:
@@ -259,5 +289,5 @@ def _sites(sites: Any, room: int) -> str:
         shown.append(name)
     rest = len(names) - len(shown)
     if not shown:  # not even one name fits (80 columns): the count
-        return f"{len(names)} site{'s' if len(names) > 1 else ''}" if names else ""
+        return "" if not names else t("1 site") if len(names) == 1 else t("{n} sites", n=len(names))
     return ", ".join(shown) + (f" +{rest}" if rest else "")

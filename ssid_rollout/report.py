@@ -12,12 +12,14 @@ import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .model import Conflict, Fact, HostPlan, Prerequisite, Section
 
 if TYPE_CHECKING:
-    from .tasks import PushResult
+    from .results import PushResult
+
+T = TypeVar("T")
 
 
 class Status(StrEnum):
@@ -90,6 +92,7 @@ class HostRow:
     facts: tuple[Fact, ...] | None = None
     seconds: float | None = None
     round_trips: int | None = None
+    worker: str | None = None  # the Dask worker that did this host's work (a run on a cluster)
 
     def to_dict(self) -> dict[str, Any]:
         fields = ((f.name, getattr(self, f.name)) for f in dataclasses.fields(self))
@@ -183,6 +186,8 @@ class Report:
     sites: dict[str, SiteRow] = field(default_factory=dict)
     hosts: dict[str, HostRow] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: special sites approved at this push: site -> {by, at, reason} (approvals.py)
+    approvals: dict[str, dict[str, str]] = field(default_factory=dict)
     #: the signal that interrupted the run (SIGINT, SIGTERM), if one did
     interrupted: str | None = None
 
@@ -200,6 +205,7 @@ class Report:
             "sites": {name: row.to_dict() for name, row in self.sites.items()},
             "hosts": {name: row.to_dict() for name, row in self.hosts.items()},
             "warnings": list(self.warnings),
+            **({"approvals": dict(self.approvals)} if self.approvals else {}),
             **({"interrupted": self.interrupted} if self.interrupted else {}),
         }
 
@@ -214,6 +220,12 @@ class Report:
             return 3
         bad_sites = any(row.status not in (Status.DONE, Status.SKIPPED) for row in self.sites.values())
         return 1 if bad_sites or statuses & BAD_HOST else 0
+
+
+def masked(value: T, mask: Callable[[str], str]) -> T:
+    """Any report value (rows, plans) with every string in it masked."""
+    out: T = _masked(value, mask)
+    return out
 
 
 def _masked(value: Any, mask: Callable[[str], str]) -> Any:

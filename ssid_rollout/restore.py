@@ -144,14 +144,16 @@ def _removed(
         return sections_of(old, owner, path), []
     out: list[Section] = []
     secrets: list[str] = []
+    lists: set[str] = set()
     for child in old.children:
         undo = table.known(child.text, path)
         if undo and undo.rule.vlans:
-            lost = table.vlans.parse(child.text.removeprefix(undo.key)) - vlans_in(
-                table, view, path, undo.key
-            )
+            if undo.key in lists:
+                continue
+            lists.add(undo.key)
+            lost = vlans_in(table, old, path, undo.key) - vlans_in(table, view, path, undo.key)
             if lost and path:  # system view: the run only adds VLANs, someone else's removal is theirs
-                out.append(Section(path, (f"{undo.key} {table.vlans.format(lost)}",), owner))
+                out.append(Section(path, (undo.adding(table.vlans.format(lost)),), owner))
             continue
         if not _in_scope(table, child.text, path, scope) or any(
             _same(table, child.text, c.text, path) for c in view.children
@@ -197,8 +199,8 @@ def _present(table: UndoTable, line: str, path: Path, view: Node, before: Node |
     """`line` as far as the run added it and it is still there (VLAN lines: those VLANs)."""
     undo = table.known(line, path)
     if undo and undo.rule.vlans:
-        left = table.vlans.parse(line.removeprefix(undo.key)) & vlans_in(table, view, path, undo.key)
-        return f"{undo.key} {table.vlans.format(left)}" if left else None
+        left = table.vlans.parse(undo.vlans) & vlans_in(table, view, path, undo.key)
+        return undo.adding(table.vlans.format(left)) if left else None
     if undo and undo.rule.secret:  # only a key where there was none: a replaced one cannot come back
         added = before is not None and not has_secret(table, node_at(before, path), path)
         return line if added and has_secret(table, view, path) else None

@@ -7,9 +7,11 @@ the engine (engine.py) pushes, compensation (compensation.py) goes back, the run
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +26,11 @@ from .runfolder import Journal, RunFolder
 if TYPE_CHECKING:
     from nornir.core import Nornir
 
+    from .reach import Jumps
+    from .results import RunSettings
     from .runlife import Run
     from .scope import Observer, Scope
     from .secrets import Credentials
-    from .tasks import RunSettings
 
 __all__ = ["Options", "Report", "Rollout", "touched_sections"]
 
@@ -36,6 +39,7 @@ class Rollout:
     """One service, one inventory, one selection of hosts and sites."""
 
     def __init__(self, inventory: Path, playbook: Path, options: Options | None = None) -> None:
+        from .cluster import cluster_address
         from .inventory import load_inventory
         from .inventory_files import hint
         from .selection import expand, select
@@ -49,6 +53,7 @@ class Rollout:
         loaded = load_inventory(self.inventory, self.spec)
         self.all_devices, self.specs = loaded.devices, loaded.specs
         self.settings, self._inventory = loaded.settings, loaded.nornir
+        self.directory = loaded.directory
         self.devices = select(
             self.all_devices, hosts=o.hosts, groups=o.groups, sites=o.sites, departments=o.departments
         )
@@ -64,6 +69,9 @@ class Rollout:
         self._stop = threading.Event()
         self.interrupted_by: str | None = None
         self._masker: tuple[tuple[str, ...], Any] | None = None
+        #: the Dask scheduler check, push and rollback run on (cluster.py); its workers hold the secrets
+        self.cluster = cluster_address(o)
+        self._secrets_remote = False
 
     def interrupt(self, signal_name: str = "SIGINT") -> None:
         """Stop the run as an operator's Ctrl-C does: no new host or site starts, hosts at work finish
@@ -71,12 +79,67 @@ class Rollout:
         self.interrupted_by = self.interrupted_by or signal_name
         self._stop.set()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a cluster worker gets (cluster.py): no secret (it resolves its own), nothing of this
+        process."""
+        local = ("logins", "jump_passwords", "jumps", "radius_keys", "_masker", "_stop")
+        return {k: v for k, v in self.__dict__.items() if k not in local}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _masker=None, _stop=threading.Event())
+
+    def part(self, hosts: Sequence[str], sites: Sequence[str], workers: int) -> Rollout:
+        """This rollout narrowed to `hosts` and `sites`, for a cluster worker: no secrets, no processors,
+        no question to ask; it runs there as one engine of `workers` sessions."""
+        from nornir.core.inventory import Hosts, Inventory
+
+        part = copy.copy(self)  # through __getstate__: what stays here stays here
+        keep = set(hosts)
+        part.devices = part.all_devices = {n: d for n, d in self.devices.items() if n in keep}
+        part.specs = {n: s for n, s in self.specs.items() if n in keep}
+        part.sites = list(sites)
+        part.special = {s: r for s, r in self.special.items() if s in part.sites}
+        inventory = self._inventory
+        chosen = Hosts({n: h for n, h in inventory.hosts.items() if n in keep})
+        part._inventory = Inventory(hosts=chosen, groups=inventory.groups, defaults=inventory.defaults)
+        part.cluster, part._secrets_remote = None, False
+        part.options = replace(
+            self.options,
+            hosts=tuple(hosts),
+            sites=tuple(sites),
+            groups=(),
+            departments=(),
+            workers=workers,
+            partial_site=True,
+            processes=1,
+            cluster=None,
+            confirm=None,
+            processors=(),
+        )
+        return part
+
     # -- secrets: each command asks only for what it uses ------------------------------------------
     @cached_property
-    def credentials(self) -> Credentials:
-        from .secrets import resolve_credentials
+    def logins(self) -> dict[str, Credentials]:
+        """Each selected host's login: the inventory's username or SSID_ROLLOUT_USERNAME, the password
+        of the host, else of one of its groups, else SSID_ROLLOUT_PASSWORD (or the keyring's)."""
+        from .secrets import resolve_logins
 
-        return resolve_credentials()
+        return resolve_logins({n: (d.username, d.groups) for n, d in self.devices.items()})
+
+    @cached_property
+    def jump_passwords(self) -> dict[str, str]:
+        """The password of each jump server the selected hosts are reached through."""
+        from .secrets import resolve_jump_passwords
+
+        return resolve_jump_passwords(d.jump.hostname for d in self.devices.values() if d.jump)
+
+    @cached_property
+    def jumps(self) -> Jumps:
+        """The run's jump-server sessions: one per jump server, shared by every worker thread."""
+        from .reach import Jumps
+
+        return Jumps(self.jump_passwords, frozenset(self.options.accept_new_host_key))
 
     @cached_property
     def radius_keys(self) -> dict[str, str]:
@@ -92,7 +155,10 @@ class Rollout:
 
         keys = tuple(self.radius_keys.values()) if self._keys_needed else ()
         if self._masker is None or self._masker[0] != keys:
-            self._masker = (keys, Masker([self.credentials.password, *keys]))
+            here = not self._secrets_remote  # on a cluster the workers mask what they send (cluster_tasks.py)
+            logins = {c.password for c in self.logins.values()} if here else set()
+            jumps = self.jump_passwords.values() if here else ()
+            self._masker = (keys, Masker([*sorted(logins), *jumps, *keys]))
         return self._masker[1].mask(text)
 
     # -- helpers ------------------------------------------------------------------------------------
@@ -107,6 +173,7 @@ class Rollout:
     def preflight(self) -> None:
         """What push or rollback would refuse before contacting any device (the window, a partial site,
         the RADIUS keys), for a caller that asks the operator before starting."""
+        from .approvals import approvals
         from .guards import check_window
 
         o = self.options
@@ -117,6 +184,7 @@ class Rollout:
             reason=o.reason,
         )
         self._check_partial_sites()
+        approvals(o, self.directory, self.special)  # an approved special site needs its approver's name
 
     def sites_to_push(self) -> list[str]:
         """The selected sites a push goes to: special sites need an approval."""
@@ -150,19 +218,41 @@ class Rollout:
                     "select the whole site or pass --partial-site",
                 )
 
+    def resolve_secrets(self, radius_keys: bool) -> None:
+        """Every secret the command uses, from this process's environment or keyring, now: an input
+        error before any device is contacted (a cluster worker resolves its own)."""
+        if radius_keys:
+            self._need_keys()
+        self.logins  # noqa: B018 - resolving checks them
+        self.jump_passwords  # noqa: B018
+
+    def _prepare(self, command: str, hosts: Sequence[str]) -> None:
+        """Before the run folder: the secrets (push), or on a cluster its guards instead: reachable, a
+        worker for each DCN, every worker with the secrets of its hosts (cluster.py)."""
+        if self.cluster is None:
+            if command == "push":
+                self._need_keys()
+            return
+        from .cluster import preflight
+
+        self._secrets_remote = True
+        preflight(self, command, hosts)
+
     def _need_keys(self) -> None:
-        """Resolve the RADIUS keys now (an input error before anything is contacted)."""
+        """Resolve the logins and RADIUS keys now (an input error before anything is contacted)."""
         self._keys_needed = True
         self.radius_keys  # noqa: B018 - resolving checks them
+        self.logins  # noqa: B018
+        self.jump_passwords  # noqa: B018
 
     def nornir(self, folder: RunFolder | None = None, hosts: Sequence[str] | None = None) -> Nornir:
         """Nornir over the selected hosts, each pinned to its validated address and identity."""
         from nornir.core.filter import F
 
+        from .connection import CONNECTION, connection_options
         from .platforms import platform_for
         from .processors import Journaled, Timings
         from .selection import make_nornir
-        from .tasks import CONNECTION, connection_options
 
         for name in {d.platform for d in self.devices.values()}:
             platform_for(name).driver()  # imported here: a first import in many threads at once races
@@ -171,13 +261,14 @@ class Rollout:
             processors.append(Journaled(folder))
         nr = make_nornir(self._inventory, self.options.workers).with_processors(processors)
         nr = nr.filter(F(name__any=list(hosts if hosts is not None else self.devices)))
-        nr.inventory.defaults.username = self.credentials.username
-        nr.inventory.defaults.password = self.credentials.password
         for name, host in nr.inventory.hosts.items():
+            host.username, host.password = self.logins[name].username, self.logins[name].password
             extras: dict[str, Any] = {
                 "timeout": self.options.timeout,
                 "accept_new_host_key": name in self.options.accept_new_host_key,
             }
+            if self.devices[name].jump:
+                extras["jump"] = (self.jumps, self.devices[name].jump)
             if folder is not None:
                 extras["session_log"] = folder.session_log(name)
                 extras["on_write"] = folder.on_write
@@ -190,7 +281,7 @@ class Rollout:
         return [p for p in self.options.processors if isinstance(p, Observer)]
 
     def run_settings(self, folder: RunFolder | None = None) -> RunSettings:
-        from .tasks import RunSettings
+        from .results import RunSettings
 
         o = self.options
         watching = self.observers()
@@ -245,13 +336,22 @@ class Rollout:
     # -- check ----------------------------------------------------------------------------------------
     def check(self) -> Report:
         """Does remote management answer on every host, with the right device behind it?"""
+        from .platforms import platform_for
         from .tasks import check_device
 
+        if self.cluster is not None:
+            from .cluster import check_on_cluster
+
+            self._secrets_remote = True
+            return check_on_cluster(self).masked(self.mask)
         report = Report("check")
         for name, (found, exc) in self._each(check_device, "check").items():
             reason = found if found is not None else failure_reason(exc)
             ok = found == "ok"
-            report.hosts[name] = self.row(name, status=Status.OK if ok else Status.UNREACHABLE, reason=reason)
+            said = platform_for(self.devices[name].platform).warnings  # telnet: the password in clear text
+            report.hosts[name] = self.row(
+                name, status=Status.OK if ok else Status.UNREACHABLE, reason=reason, warnings=said or None
+            )
         report.exit_code = 0 if all(h.status == Status.OK for h in report.hosts.values()) else 1
         return report.masked(self.mask)
 
@@ -279,11 +379,14 @@ class Rollout:
     # -- push -----------------------------------------------------------------------------------------
     def push(self) -> Report:
         """Apply the plan site by site and stage by stage, verifying and saving each device."""
+        from .approvals import approvals, record
         from .runlife import close_run, finish, guarded, lock_devices, open_run
 
         self._check_partial_sites()
-        self._need_keys()
+        self._prepare("push", list(self.devices))
+        found = approvals(self.options, self.directory, self.special)
         run = open_run("push", self.options, self.settings, self.mask)
+        record(run, found)
         try:
             with guarded(run):
                 free = lock_devices(run, self.devices, self.sites, list(self.devices), self.row)
@@ -301,19 +404,18 @@ class Rollout:
                 rows |= {n: earlier[n] for n in before if n in earlier and not rows.get(n, {}).get("forward")}
             run.folder.write_json("plan.json", rows)
             run.report.interrupted = self.interrupted_by
-            return finish(run, self.devices, self.spec, None if before else plans)
+            return finish(run, self.devices, self.spec, None if before else plans, self.directory)
         finally:
             close_run(run)
 
     def _push_free(self, run: Run, free: list[str], before: dict[str, list[Section]]) -> dict[str, HostPlan]:
-        """The engine over the free hosts, in this process or split over worker processes (shards);
-        returns the plans it pushed."""
-        from .shards import push_shards, shard_groups
+        """The engine over the free hosts: in this process, or on a Dask cluster (the scheduler given, or
+        a local one for a large push: cluster.py); returns the plans it pushed."""
+        from .cluster import local_processes, push_on_cluster
 
-        groups = shard_groups(self)
-        if len(groups) > 1:
-            return push_shards(self, run, groups, free, before)
-        return self.push_group(run.folder, run.report, free, self.sites, before)
+        if self.cluster is None and local_processes(self) < 2:
+            return self.push_group(run.folder, run.report, free, self.sites, before)
+        return push_on_cluster(self, run, free, before)
 
     def push_group(
         self,
@@ -323,7 +425,7 @@ class Rollout:
         sites: Sequence[str],
         before: dict[str, list[Section]] | None = None,
     ) -> dict[str, HostPlan]:
-        """One engine over `sites` on the `free` hosts (a worker process runs one for its group);
+        """One engine over `sites` on the `free` hosts (a cluster worker runs one for its group);
         `before`: what this run applied already (a resumed run's first part: its hosts are changed)."""
         from .engine import Engine
 
@@ -361,12 +463,12 @@ class Rollout:
     # -- rollback -------------------------------------------------------------------------------------
     def rollback(self, source: Path) -> Report:
         """Restore what run `source` changed, from its journal and backups, re-reading each device."""
-        from .compensation import rollback_run
-        from .engine import Engine
         from .runfolder import RunFolder
         from .runlife import close_run, finish, guarded, lock_devices, open_run
 
         touched = self.touched_by(source)
+        if self.cluster is not None:
+            self._prepare("rollback", list(touched))
         previous = RunFolder(Path(source), self.mask)
         journal = previous.read_journal()
         run = open_run("rollback", self.options, self.settings, self.mask)
@@ -375,17 +477,38 @@ class Rollout:
         try:
             with guarded(run):
                 free = lock_devices(run, self.devices, [], list(touched), self.row)
-                nr = self.nornir(run.folder, free)
-                engine = Engine(self.scope(run.folder, sites=[]), nr, run.report, run.folder)
-                try:
-                    backups = {h: previous.backup(h) or "" for h in free}
-                    rollback_run(engine, {h: touched[h] for h in free}, backups)
-                finally:
-                    nr.close_connections(on_failed=True)
-                    engine.record_timings()
-            return finish(run, self.devices, self.spec)
+                backups = {h: previous.backup(h) or "" for h in free}
+                undo = {h: touched[h] for h in free}
+                if self.cluster is None:
+                    self.undo_group(run.folder, run.report, undo, backups)
+                else:
+                    from .cluster import undo_on_cluster
+
+                    undo_on_cluster(self, run, undo, backups)
+            return finish(run, self.devices, self.spec, directory=self.directory)
         finally:
             close_run(run)
+
+    def undo_group(
+        self,
+        folder: RunFolder,
+        report: Report,
+        touched: dict[str, list[Section]],
+        backups: dict[str, str],
+        label: str = "rollback",
+    ) -> None:
+        """Bring `touched` ({host: sections a run left}) back to `backups`, in parallel stages (a cluster
+        worker runs one for its hosts, and compensates a lost worker's with `label` "compensate")."""
+        from .compensation import rollback_run
+        from .engine import Engine
+
+        nr = self.nornir(folder, list(touched))
+        engine = Engine(self.scope(folder, sites=[]), nr, report, folder)
+        try:
+            rollback_run(engine, touched, backups, label)
+        finally:
+            nr.close_connections(on_failed=True)
+            engine.record_timings()
 
 
 def touched_sections(journal: Journal) -> dict[str, list[Section]]:

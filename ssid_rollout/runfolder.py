@@ -210,6 +210,12 @@ class RunFolder:
         with self._sync_lock:
             self._sync(ticket)
 
+    def sync(self) -> None:
+        """Every event written so far on disk: what the parent of cluster workers does once for each
+        batch of their events, before it acknowledges them (cluster.py)."""
+        with self._sync_lock:
+            self._sync(self._written)
+
     def _sync(self, ticket: int) -> None:
         """Under `_sync_lock`: make sure event number `ticket` is on disk."""
         if self._synced < ticket and self._journal_fd is not None:

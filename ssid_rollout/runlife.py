@@ -24,6 +24,7 @@ from .state import Locks
 
 if TYPE_CHECKING:
     from .model import Device, HostPlan
+    from .people import Directory
 
 LOG_FILE = "ssid-rollout.log"
 
@@ -137,8 +138,10 @@ def finish(
     devices: Mapping[str, Device],
     spec: Any,
     plans: Mapping[str, HostPlan] | None = None,
+    directory: Directory | None = None,
 ) -> Report:
-    """Close the run: exit code, masked report, end event, report.json, and the people's artifacts."""
+    """Close the run: exit code, masked report, end event, report.json, and the people's artifacts
+    (`directory`: the inventory's people and places, for the work orders)."""
     from .artifacts import write_artifacts
 
     report = run.report
@@ -147,7 +150,7 @@ def finish(
     run.folder.journal("end", exit_code=masked.exit_code)
     data = masked.to_dict()
     run.folder.write_json("report.json", data)
-    write_artifacts(run.folder, data, devices, spec, plans=plans)
+    write_artifacts(run.folder, data, devices, spec, plans=plans, directory=directory)
     close_run(run)
     return masked
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from .model import Device
 from .report import HostRow
-from .tasks import RunSettings
+from .results import RunSettings
 
 
 @runtime_checkable

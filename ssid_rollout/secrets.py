@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ KEYRING_SERVICE = "ssid-rollout"
 USERNAME_VAR = "SSID_ROLLOUT_USERNAME"
 PASSWORD_VAR = "SSID_ROLLOUT_PASSWORD"
 SHARED_RADIUS_KEY_VAR = "SSID_ROLLOUT_RADIUS_KEY"
+JUMP_PASSWORD_VAR = "SSID_ROLLOUT_JUMP_PASSWORD"
 MASK = "******"
 RADIUS_KEY_MAX = 64
 #: A shorter secret would be masked inside ordinary words ("Trunk" in Eth-Trunk5).
@@ -90,9 +91,73 @@ def resolve_credentials() -> Credentials:
     return Credentials(username=username[0], password=password[0])
 
 
+def _variable(base: str, name: str) -> str:
+    """`<base>_<NAME>`: the name upper-cased, non-alphanumerics as `_`."""
+    return f"{base}_{re.sub(r'[^A-Z0-9]', '_', name.upper())}"
+
+
 def radius_key_variable(host: str) -> str:
     """SSID_ROLLOUT_RADIUS_KEY_<HOST>: host upper-cased, non-alphanumerics as `_`."""
-    return f"{SHARED_RADIUS_KEY_VAR}_{re.sub(r'[^A-Z0-9]', '_', host.upper())}"
+    return _variable(SHARED_RADIUS_KEY_VAR, host)
+
+
+def password_variable(name: str) -> str:
+    """SSID_ROLLOUT_PASSWORD_<HOST> or _<GROUP>: the name upper-cased, non-alphanumerics as `_`."""
+    return _variable(PASSWORD_VAR, name)
+
+
+def resolve_logins(hosts: Mapping[str, tuple[str | None, Sequence[str]]]) -> dict[str, Credentials]:
+    """Each host's login; `hosts` maps a host to (its inventory username or None, its groups in
+    Nornir's order). Switches and BRAS usually use different accounts (DESIGN.md, credentials).
+
+    The username is the inventory's, else SSID_ROLLOUT_USERNAME (or keyring "username"). The
+    password is the first of SSID_ROLLOUT_PASSWORD_<HOST>, SSID_ROLLOUT_PASSWORD_<GROUP> (each
+    group in order), SSID_ROLLOUT_PASSWORD, or the keyring entries "password/<HOST>",
+    "password/<GROUP>", "password" at the same step. Everything is checked before any device is.
+    """
+    found: dict[str, tuple[str, str] | None] = {}
+
+    def lookup(variable: str, entry: str) -> tuple[str, str] | None:
+        if variable not in found:
+            found[variable] = _lookup(variable, entry)
+            if found[variable] is not None:
+                value, where = found[variable]  # type: ignore[misc]
+                _check_login_value(value, where, "username" if variable == USERNAME_VAR else "password")
+        return found[variable]
+
+    logins: dict[str, Credentials] = {}
+    for host, (username, groups) in hosts.items():
+        user = (username, "") if username else lookup(USERNAME_VAR, "username")
+        steps = [(password_variable(name), f"password/{name}") for name in (host, *groups)]
+        password = next((p for v, e in [*steps, (PASSWORD_VAR, "password")] if (p := lookup(v, e))), None)
+        if user is None or password is None:
+            missing = [USERNAME_VAR] if user is None else []
+            missing += [] if password is not None else [f"{steps[0][0]} (or _<GROUP>, or {PASSWORD_VAR})"]
+            raise InputError(
+                "credentials",
+                f"no login for {host}: set {' and '.join(missing)}, the inventory's username, or keyring "
+                f"entries ({KEYRING_SERVICE}, username / password/{host} / password)",
+            )
+        logins[host] = Credentials(username=user[0], password=password[0])
+    return logins
+
+
+def resolve_jump_passwords(jumps: Iterable[str]) -> dict[str, str]:
+    """The password of each jump server (by hostname): SSID_ROLLOUT_JUMP_PASSWORD, else the
+    keyring entry `jump/<hostname>` (the environment first, as for devices)."""
+    passwords: dict[str, str] = {}
+    for hostname in sorted(set(jumps)):
+        entry = f"jump/{hostname}"
+        found = _lookup(JUMP_PASSWORD_VAR, entry)
+        if found is None:
+            raise InputError(
+                JUMP_PASSWORD_VAR,
+                f"no password for jump server {hostname}: set {JUMP_PASSWORD_VAR} or keyring entry "
+                f"({KEYRING_SERVICE}, {entry})",
+            )
+        _check_login_value(found[0], found[1], "password")
+        passwords[hostname] = found[0]
+    return passwords
 
 
 def check_radius_key(key: str, where: str, host: str) -> None:

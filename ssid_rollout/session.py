@@ -8,6 +8,7 @@ the platform's declared tables (errors, failure texts, questions).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import select
@@ -19,8 +20,9 @@ from typing import Any, NoReturn
 import paramiko
 
 from .errors import ConnectError, DeviceError, IdentityError
-from .model import Section
+from .model import JumpHost, Section
 from .platforms.base import Platform
+from .reach import Jumps
 
 #: Nothing but printable text reaches a device: a newline or escape inside a line would run as input.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -61,16 +63,22 @@ class Session:
         self._prompts = platform.prompts
         self._prompt_re = re.compile(r"(?:^|\n)(" + self._prompts.pattern(self.base).pattern + r")")
         self.prompt = ""  # not read yet: neither user nor system view
+        self._enter = str(getattr(conn, "RETURN", "\n"))  # telnet drivers end lines with CRLF
+        self._system = self._prompts.system(self.base)  # the system view's name (as Prompts.view gives it)
         self.round_trips = 0
         self.configured = False  # this session has sent configuration lines
         self._locked = False
         self._sync = 0
         self._poller: select.poll | None = None
+        #: run once when the session closes (a jump server's session is given back)
+        self.on_close: list[Callable[[], None]] = []
 
     @property
     def alive(self) -> bool:
         chan = self.conn.remote_conn
-        return chan is not None and not chan.closed and not chan.exit_status_ready()
+        if isinstance(chan, paramiko.Channel):
+            return not chan.closed and not chan.exit_status_ready()
+        return chan is not None and chan.sock is not None and not chan.eof  # telnetlib.Telnet
 
     # -- reading -------------------------------------------------------------------------
     def _wait_readable(self, deadline: float, command: str) -> None:
@@ -80,7 +88,7 @@ class Session:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise DeviceError(self.host, command, f"no prompt within {self.timeout:g} s")
-        if not chan.recv_ready():
+        if not (chan.recv_ready() if isinstance(chan, paramiko.Channel) else chan.cookedq):
             # poll, not select: a fleet of a thousand sessions has descriptors above select's 1024
             if self._poller is None:
                 self._poller = select.poll()
@@ -96,7 +104,7 @@ class Session:
             raise DeviceError(self.host, lines[0], "the device closed the session")
         if self.on_write:
             self.on_write(self.host, lines)
-        self._write("".join(line + "\n" for line in lines), lines[0])
+        self._write("".join(line + self._enter for line in lines), lines[0])
         deadline = time.monotonic() + self.timeout
         buf, checked = "", 0
         while True:
@@ -115,7 +123,7 @@ class Session:
                     self._refuse_question(lines[index], tail.strip(), deadline)
                 if self.on_write:
                     self.on_write(self.host, [question.answer])
-                self._write(question.answer + "\n", lines[index])
+                self._write(question.answer + self._enter, lines[index])
 
     def _refuse_question(self, command: str, question: str, deadline: float) -> NoReturn:
         """Answer an unexpected question N, get back to a known prompt, and fail the host naming it.
@@ -127,7 +135,7 @@ class Session:
         marker = f"ssid-rollout-sync-{self._sync}"
         if self.on_write:
             self.on_write(self.host, ["N", marker])
-        self._write(f"N\n{marker}\n", command)
+        self._write(f"N{self._enter}{marker}{self._enter}", command)
         buf = ""
         while True:
             self._wait_readable(deadline, command)
@@ -176,12 +184,16 @@ class Session:
     # -- operations ------------------------------------------------------------------------
     def prepare(self) -> None:
         """Paging off and `display version` in the session's first write (the identity check reads it)."""
-        replies = self._exchange([self.platform.paging, self.platform.show_version], "show")
+        replies = self._exchange(
+            [*self.platform.prepare, self.platform.paging, self.platform.show_version], "show"
+        )
         self._check(replies)
-        self.version = _strip_echo(replies[1].output)
+        self.version = _strip_echo(replies[-1].output)
 
     def show(self, *commands: str) -> list[str]:
         """Display commands, pipelined in one write (they change nothing, so order is all)."""
+        if not self.platform.show_anywhere:
+            self.user_view()
         replies = self._exchange(list(commands), "show")
         self._check(replies)
         return [_strip_echo(r.output) for r in replies]
@@ -192,7 +204,7 @@ class Session:
 
     @property
     def in_system_view(self) -> bool:
-        return not self.in_user_view and self._prompts.view(self.prompt) == self._prompts.system(self.base)
+        return not self.in_user_view and self._prompts.view(self.prompt) == self._system
 
     def system_view(self) -> None:
         if not self.in_system_view:
@@ -221,19 +233,18 @@ class Session:
         self.configured = True
         self.system_view()
         pending: list[tuple[str, str, str]] = []  # (line, check, view): "enter" | "under" | "exact" | ""
+        leave = (self._prompts.leave_view, "", "")
         try:
             for section in sections:
                 if before:
                     before(section)
                 if not section.path:
-                    pending += [(line, "exact", self.base) for line in section.lines]
+                    for line in section.lines:  # a line that opens a view (Comware `vlan 806`) leaves it
+                        pending += [(line, "exact", self._system)] + [leave] * self._subviews([line])
                     continue
                 self._flush(pending + [(entry, "enter", "") for entry in section.path], context)
                 view = self._prompts.view(self.prompt)
-                subviews = [
-                    x for x in section.lines if self.platform.subview_re and self.platform.subview_re.match(x)
-                ]
-                quits = [("quit", "", "")] * (len(section.path) + len(subviews))
+                quits = [leave] * (len(section.path) + self._subviews(section.lines))
                 pending = [(line, "under", view) for line in section.lines] + quits
             self._flush(pending, context)
             self._back_to_system_view(context)
@@ -241,6 +252,11 @@ class Session:
             with contextlib.suppress(DeviceError):
                 self._back_to_system_view(context)
             raise
+
+    def _subviews(self, lines: Sequence[str]) -> int:
+        """How many of `lines` enter one more view (the platform's subview_re)."""
+        found = self.platform.subview_re
+        return sum(1 for line in lines if found and found.match(line))
 
     def _flush(self, items: list[tuple[str, str, str]], context: str) -> None:
         """Write the items (asking lines alone), check every answer and the view each line ran in."""
@@ -262,7 +278,9 @@ class Session:
                 return
             step = self._prompts.enter_system if self.in_user_view else self._prompts.leave_view
             self._exchange([step], context)
-        raise DeviceError(self.host, "quit", f"could not get back to system view (prompt {self.prompt})")
+        raise DeviceError(
+            self.host, self._prompts.leave_view, f"could not get back to system view (prompt {self.prompt})"
+        )
 
     def save(self) -> str:
         """Save, answering each question by its own pattern; success needs the device's success line."""
@@ -306,6 +324,8 @@ class Session:
         # closing a dead session must not hide the failure that killed it
         with contextlib.suppress(Exception):
             self.conn.disconnect()
+        while self.on_close:
+            self.on_close.pop()()
 
 
 def _batches(items: list[tuple[str, str, str]], asking: re.Pattern[str]) -> list[list[tuple[str, str, str]]]:
@@ -339,13 +359,16 @@ def connect(
     timeout: float = 60.0,
     conn_timeout: float = 10.0,
     on_write: Callable[[str, Sequence[str]], None] | None = None,
+    jump: tuple[Jumps, JumpHost] | None = None,
 ) -> Session:
-    """Log in with Netmiko (legacy algorithms allowed, as paramiko 4 offers them), check that the
-    device is the inventory's (identity.py), and wrap it. Login failures are ConnectErrors."""
+    """Log in with Netmiko over the platform's transport (SSH with legacy algorithms allowed, as
+    paramiko 4 offers them, or telnet), directly or through a jump server (reach.py), check that
+    the device is the inventory's (identity.py), and wrap it. Login failures are ConnectErrors."""
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
     from .identity import TrustOnFirstUse, check_identity
 
+    sock = jump[0].channel(host, jump[1], (hostname, port), conn_timeout) if jump else None
     try:
         conn = platform.driver()(
             device_type=platform.name,
@@ -362,24 +385,34 @@ def connect(
             allow_agent=False,
             use_keys=False,
             ssh_config_file=None,
+            sock=sock,
             host_key_policy=TrustOnFirstUse(host, accept_new_host_key),
         )
     except NetmikoAuthenticationException:
+        _release(sock, jump)
         raise ConnectError(host, "auth", "authentication refused") from None
     except NetmikoTimeoutException as exc:
+        _release(sock, jump)
         raise login_failure(host, hostname, port, str(exc), conn_timeout) from None
     except (OSError, EOFError, paramiko.SSHException) as exc:
+        _release(sock, jump)
         raise ConnectError(host, "unreachable", f"{type(exc).__name__}: {exc}") from None
-    # paramiko's transport thread wakes every 0.1 s to see whether it should stop; with hundreds of
-    # sessions those wake-ups alone saturate the GIL. Closing the socket still ends it at once.
-    conn.remote_conn.get_transport().sock.settimeout(_IDLE_CHECK)
+    except BaseException:
+        _release(sock, jump)
+        raise
+    if isinstance(conn.remote_conn, paramiko.Channel):
+        # paramiko's transport thread wakes every 0.1 s to see whether it should stop; with hundreds of
+        # sessions those wake-ups alone saturate the GIL. Closing the socket still ends it at once.
+        conn.remote_conn.get_transport().sock.settimeout(_IDLE_CHECK)
     session = Session(conn, platform, host, on_write=on_write, timeout=timeout)
+    if jump is not None:
+        session.on_close.append(functools.partial(jump[0].release, jump[1]))
     try:
         session.prepare()
         try:
             version = platform.parse_version(session.version)
         except ValueError:
-            raise IdentityError(host, "`display version` shows no model") from None
+            raise IdentityError(host, f"`{platform.show_version}` shows no model") from None
         if not platform.runs(version):
             raise IdentityError(
                 host, f"platform: the inventory says {platform.name}, the device runs {version.vrp}"
@@ -397,6 +430,13 @@ def connect(
         session.close()
         raise
     return session
+
+
+def _release(sock: paramiko.Channel | None, jump: tuple[Jumps, JumpHost] | None) -> None:
+    """A login through a jump server failed: close its channel and give the jump session back."""
+    if sock is not None and jump is not None:
+        sock.close()
+        jump[0].release(jump[1])
 
 
 def login_failure(host: str, hostname: str, port: int, text: str, timeout: float) -> ConnectError:

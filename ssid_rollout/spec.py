@@ -12,11 +12,10 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -28,6 +27,7 @@ from pydantic import (
 )
 
 from ssid_rollout.errors import InputError
+from ssid_rollout.yamlfiles import field_path, first_error, load_yaml
 
 # Ranges the device accepts. VLAN, ports, user ACL (ME60: 6000-9999) and the wlan id are
 # documented; the WS6603 ESS id, region, AP id and user limit ranges are unconfirmed: kept
@@ -46,7 +46,6 @@ WLAN_RANGE = (1, 16)
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 _URL = re.compile(r"[A-Za-z0-9._~:/@!$&()*+,;=%#\[\]-]+")
 _AUTHORITY = re.compile(r"(?:[^@/]*@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?")
-_SIMPLE_PART = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # --- CLI-safe strings ---------------------------------------------------------------------
@@ -306,152 +305,12 @@ def flatten_overrides(overrides: Mapping[str, Any], where: str) -> dict[str, Any
     return flat
 
 
-# --- errors and loading -------------------------------------------------------------------
+# --- loading ------------------------------------------------------------------------------
 
 
 def _shown(dotted: str) -> str:
     """A dotted key as it can appear in a one-line message, whatever its parts hold."""
     return field_path(tuple(dotted.split(".")))
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """A pydantic location as the dotted path the operator wrote (`portal.port`, `vaps[2].ap`)."""
-    path = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            text = part if _SIMPLE_PART.fullmatch(part) else repr(part)
-            path += f".{text}" if path else text
-    return path or "(top level)"
-
-
-def first_error(exc: ValidationError, *, missing: str = "missing") -> tuple[str, str]:
-    """The first problem as (field path, one-line message); the rest are counted, not dumped."""
-    errors = exc.errors(include_url=False, include_input=False)
-    error = errors[0]
-    if error["type"] == "missing":
-        message = missing
-    elif error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] in ("dict_type", "model_type", "model_attributes_type"):
-        message = "must be a mapping"
-    else:
-        message = re.sub(r"^(Value error|Assertion failed), ", "", error["msg"])
-    message = " ".join(message.split())
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return field_path(tuple(error["loc"])), message
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "found an unhashable key", key_node.start_mark
-                ) from None
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"found duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def yaml_error(path: Path, exc: Exception, text: str = "") -> InputError:
-    """A YAML error (PyYAML or ruamel, same shape) as one line naming the file and the line.
-
-    C parsers leave the offending character out of "found character that cannot start any
-    token"; it is added from the text (a tab, usually).
-    """
-    mark = getattr(exc, "problem_mark", None)
-    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-    if mark is None:
-        return InputError(f"{path}: (document)", "invalid YAML: " + problem)
-    lines = text.splitlines()
-    line = lines[mark.line] if mark.line < len(lines) else ""
-    char = line[mark.column] if mark.column < len(line) else ""
-    if char and "found character" in problem and repr(char) not in problem:
-        problem = problem.replace("found character", f"found character {char!r}", 1)
-    return InputError(f"{path}: line {mark.line + 1}, column {mark.column + 1}", "invalid YAML: " + problem)
-
-
-#: Bounds on the work one input file may cause: its size, and its nodes once aliases are expanded
-#: (a 1,000-host inventory has about 30,000; a billion-laughs document has 10**9).
-MAX_FILE_BYTES = 16 * 1024 * 1024
-MAX_YAML_NODES = 1_000_000
-
-
-def read_text(path: Path) -> str:
-    """The file's text, or an InputError naming it."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: (file)", f"is larger than {MAX_FILE_BYTES // 2**20} MB")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: (file)", "not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: (file)", "is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: (file)", f"cannot be read ({exc.strerror or exc})") from None
-
-
-def parse_yaml(path: Path, load: Callable[[str], Any], compose: Callable[[str], Any]) -> Any:
-    """The file parsed by `load`; whatever the parser trips on becomes one InputError.
-
-    A document with aliases is first composed (`compose`, which expands nothing) and refused when
-    its aliases would expand it past MAX_YAML_NODES: every later walk over the data would pay that.
-    """
-    text = read_text(path)
-    try:
-        if "*" in text and _expanded_nodes(compose(text), {}) > MAX_YAML_NODES:
-            raise InputError(
-                f"{path}: (document)", f"its aliases expand it to more than {MAX_YAML_NODES} nodes"
-            )
-        return load(text)
-    except RecursionError:
-        raise InputError(f"{path}: (document)", "nested too deeply") from None
-    except Exception as exc:  # parsers fail on odd text with IndexError, ValueError, KeyError ... too
-        raise yaml_error(path, exc, text) from None
-
-
-def _expanded_nodes(node: Any, memo: dict[int, int]) -> int:
-    """Nodes of a composed YAML graph (PyYAML or ruamel) with every alias expanded, counted once
-    per distinct node and capped just past the limit."""
-    if node is None:
-        return 0
-    if id(node) in memo:
-        return memo[id(node)]
-    memo[id(node)] = MAX_YAML_NODES + 1  # a node met again while counting is a cycle
-    total = 1
-    if isinstance(node.value, list):
-        for item in node.value:
-            for part in item if isinstance(item, tuple) else (item,):
-                total += _expanded_nodes(part, memo)
-            if total > MAX_YAML_NODES:
-                break
-    memo[id(node)] = min(total, MAX_YAML_NODES + 1)
-    return memo[id(node)]
-
-
-def load_yaml(path: Path) -> Any:
-    """Safe YAML with duplicate keys refused; anchors, merges and tabs behave as YAML says."""
-    return parse_yaml(
-        path,
-        lambda text: yaml.load(text, Loader=_StrictLoader),
-        lambda text: yaml.compose(text, Loader=_StrictLoader),
-    )
 
 
 def load_spec(path: Path) -> ServiceSpec:

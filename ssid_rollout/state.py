@@ -141,6 +141,18 @@ class Pins:
             self._seen = _stamp(self.path)
             return value
 
+    def lines(self, keys: Iterable[str]) -> list[str]:
+        """The pinned lines of `keys`: what a cluster worker checks those devices against."""
+        with self._lock:
+            self._reload()
+            return [self._lines[key] for key in dict.fromkeys(keys) if key in self._lines]
+
+    def record(self, line: str, *, replace: bool) -> None:
+        """Pin what `line` says: a first contact a cluster worker made for this run."""
+        parsed = self._parse(line)
+        if parsed is not None:
+            self.pin(parsed[0], parsed[1], line, replace=replace)
+
     def _reload(self) -> None:
         stamp = _stamp(self.path)
         if stamp == self._seen:
@@ -173,14 +185,54 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return info.st_mtime_ns, info.st_size
 
 
-_STORES: dict[tuple[str, Path], Pins] = {}
+class MemoryPins(Pins):
+    """A cluster worker's pins: the parent's own, seeded with each job, held in memory only. What the
+    worker pins on first contact is `taken` back to the parent, which records it in its state folder:
+    the worker's machine has no say in which device is the right one."""
+
+    def __init__(self, name: str, parse: Callable[[str], tuple[str, Any] | None]) -> None:
+        super().__init__(name, parse)
+        self._taken: dict[str, tuple[str, bool]] = {}  # key -> (line, replaced a pin)
+
+    def seed(self, lines: Iterable[str]) -> None:
+        with self._lock:
+            for line in lines:
+                parsed = self._parse(line)
+                if parsed is not None:
+                    self._lines[parsed[0]], self._values[parsed[0]] = line, parsed[1]
+
+    def pin(self, key: str, value: Any, line: str, *, replace: bool) -> Any:
+        with self._lock:
+            if key in self._values and not replace:
+                return self._values[key]
+            self._lines[key], self._values[key] = line, value
+            self._taken[key] = (line, replace)
+            return value
+
+    def take(self, keys: Iterable[str]) -> list[tuple[str, bool]]:
+        """The (line, replace) pins made for `keys` since they were last taken."""
+        with self._lock:
+            return [self._taken.pop(key) for key in dict.fromkeys(keys) if key in self._taken]
+
+    def _reload(self) -> None:
+        """Nothing to read: the parent's pins come with each job."""
+
+
+_STORES: dict[tuple[str, Path | None], Pins] = {}
 _STORES_LOCK = threading.Lock()
+_IN_MEMORY = threading.Event()
+
+
+def keep_pins_in_memory() -> None:
+    """This process is a cluster worker: from now on its pins are MemoryPins (cluster_tasks.py)."""
+    _IN_MEMORY.set()
 
 
 def pins(name: str, parse: Callable[[str], tuple[str, Any] | None]) -> Pins:
     """The process's one store of a state file (per state folder: tests change it)."""
     with _STORES_LOCK:
-        key = (name, state_dir())
+        memory = _IN_MEMORY.is_set()
+        key = (name, None if memory else state_dir())
         if key not in _STORES:
-            _STORES[key] = Pins(name, parse)
+            _STORES[key] = MemoryPins(name, parse) if memory else Pins(name, parse)
         return _STORES[key]

@@ -8,56 +8,17 @@ later task needs (the plan, the backup, what is on the device) comes back in the
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
-from nornir.core.inventory import ConnectionOptions
-from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.task import Result, Task
 
+from .connection import session
 from .errors import DeviceError
 from .model import SHARED, Device, Fact, HostPlan, Section
 from .platforms import Platform, platform_for
-from .session import Session, connect
-
-CONNECTION = "ssid_netmiko"
-
-
-class SsidNetmiko:
-    """Nornir connection plugin: Netmiko underneath, prompt-driven `Session` on top."""
-
-    connection: Session
-
-    def open(
-        self,
-        hostname: str | None,
-        username: str | None,
-        password: str | None,
-        port: int | None,
-        platform: str | None,
-        extras: dict[str, Any] | None = None,
-        configuration: Any = None,
-    ) -> None:
-        extras = dict(extras or {})
-        name = extras.pop("host", hostname or "")
-        self.connection = connect(
-            platform_for(platform or "", name),
-            name,
-            hostname=hostname or "",
-            port=port or 22,
-            username=username or "",
-            password=password or "",
-            **extras,
-        )
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-if CONNECTION not in ConnectionPluginRegister.available:
-    ConnectionPluginRegister.register(CONNECTION, SsidNetmiko)
+from .results import Outcome, PushResult, ReadResult, RunSettings
+from .session import Session
 
 
 def value(multi: Any) -> Any:
@@ -65,98 +26,14 @@ def value(multi: Any) -> Any:
     return None if multi[0].exception is not None else multi[0].result
 
 
-def connection_options(device: Device, **extras: Any) -> ConnectionOptions:
-    """The host's session settings: the address the inventory validated (whatever a group's
-    connection options say) and the identity the login must find (model, sysname)."""
-    extras = {"host": device.name, "model": device.model, "sysname": device.sysname, **extras}
-    return ConnectionOptions(
-        hostname=device.hostname, port=device.port, platform=device.platform, extras=extras
-    )
-
-
-def session(task: Task, device: Device) -> Session:
-    """The host's session; a session the device closed is replaced by a new login."""
-    if CONNECTION not in task.host.connection_options:
-        task.host.connection_options[CONNECTION] = connection_options(device)
-    conn: Session = task.host.get_connection(CONNECTION, task.nornir.config)
-    if not conn.alive:
-        task.host.close_connection(CONNECTION)
-        conn = task.host.get_connection(CONNECTION, task.nornir.config)
-    return conn
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What every task of one run needs; built once by the engine (or by a script), never changed."""
-
-    devices: Mapping[str, Device]
-    specs: Mapping[str, Any]  # host -> the service as that host sees it (ServiceSpec)
-    radius_keys: Mapping[str, str] = field(default_factory=dict)
-    change_id: str = "adhoc"
-    rotate_key: bool = False
-    allow_unsaved: bool = False
-    trial_seconds: int = 300
-    #: the run's journal: `journal(event, **fields)` returns once the event is on disk
-    journal: Callable[..., None] | None = None
-    #: who watches (the progress display): `on_step(host, step)` as a host moves from step to step
-    on_step: Callable[[str, str], None] | None = None
-    #: set when the operator interrupts the run: no host starts, no site starts on a host at work
-    stop: threading.Event | None = None
-
-    def note(self, event: str, **fields: Any) -> None:
-        if self.journal is not None:
-            self.journal(event, **fields)
-
-    def step(self, host: str, step: str) -> None:
-        if self.on_step is not None:
-            self.on_step(host, step)
-
-    def stopped(self) -> bool:
-        return self.stop is not None and self.stop.is_set()
-
-
-@dataclass(frozen=True)
-class ReadResult:
-    """A device as read before the change (the backup) and the plan made from it."""
-
-    version: str
-    backup: str
-    saved: str
-    plan: HostPlan
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One device's verdict for a stage: per site, and the device-level state."""
-
-    host: str
-    ok_sites: tuple[str, ...] = ()
-    failed_sites: Mapping[str, str] = field(default_factory=dict)
-    facts: tuple[Fact, ...] = ()
-    changed: bool = False
-    saved: bool | None = None
-    error: str | None = None
-    remaining: tuple[str, ...] = ()  # undo lines a person must still send
-    restored: bool = False  # what this task applied was undone again (its sites failed)
-    interrupted: tuple[str, ...] = ()  # sites not started on this host: the run was interrupted
-
-
-@dataclass(frozen=True)
-class PushResult:
-    """What a push or an undo left: the sections of this run still (possibly) on the device, which is
-    the engine's ledger for this host, and the verdict."""
-
-    applied: tuple[Section, ...]
-    outcome: Outcome
-
-
 # -- check ------------------------------------------------------------------------------------------
 def check_device(task: Task, run: RunSettings) -> Result:
-    """Port open, login, the right device (host key, sysname, model), system view: changes nothing."""
-    from .probe import tcp_probe
+    """Port open (or telnet open instead), login (through the jump server), the right device (host key,
+    sysname, model), system view: changes nothing."""
+    from .probe import reach_problem
 
     device = run.devices[task.host.name]
-    closed = tcp_probe(device.hostname, device.port, 5.0)
+    closed = reach_problem(device, platform_for(device.platform))
     if closed:
         return Result(host=task.host, result=closed, failed=True)
     s = session(task, device)  # the login checks the host key, sysname and model (identity.py)

@@ -7,14 +7,16 @@ a terminal.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .i18n import N_, language
 from .model import STAGE_ORDER
+from .views import Texts
 
 _STYLE = {
     "ok": "green",
@@ -37,8 +39,22 @@ _STYLE = {
 }
 
 
-def _status(text: str) -> str:
-    return f"[{_STYLE.get(text, 'white')}]{text}[/]"
+def _status(t: Texts, status: str) -> str:
+    """The status in the run's language, coloured by what it means."""
+    return f"[{_STYLE.get(status, 'white')}]{escape(t.status(status))}[/]"
+
+
+#: Column headings (the JSON keeps the machine's words).
+_HEADINGS = {
+    "host": N_("host"),
+    "role": N_("role"),
+    "sites": N_("sites"),
+    "site": N_("site"),
+    "department": N_("department"),
+    "status": N_("status"),
+    "detail": N_("detail"),
+    "reason": N_("reason"),
+}
 
 
 #: Below this width the host table drops the columns a reader can do without, so the detail has room.
@@ -47,14 +63,15 @@ NARROW = 100
 
 def print_report(typed: Any, console: Console | None = None) -> None:
     """Tables of a Report (typed rows, read through their JSON form, as scripts see it)."""
-    from .artifacts import Report
+    from .views import Report
 
     report = Report.of(typed.to_dict())
     console = console or Console(highlight=False)
+    t = Texts(language())
     if report.command == "plan":
-        _print_plan(report, console)
+        _print_plan(report, console, t)
     narrow = console.width < NARROW
-    hosts = Table(title=f"{report.command}: hosts", expand=True)
+    hosts = Table(title=t("{command}: hosts", command=report.command), expand=True)
     columns = (
         ["host", "status", "detail"]
         if narrow
@@ -62,65 +79,74 @@ def print_report(typed: Any, console: Console | None = None) -> None:
     )
     for column in columns:
         hosts.add_column(
-            column, overflow="fold", ratio=3 if column == "detail" else None, no_wrap=column == "host"
+            t(_HEADINGS[column]),
+            overflow="fold",
+            ratio=3 if column == "detail" else None,
+            no_wrap=column == "host",
         )
     for name, row in sorted(report.hosts.items()):
-        detail = escape(str(row.get("reason") or row.get("error") or _failed_facts(row) or ""))
+        detail = escape(str(row.get("reason") or row.get("error") or _failed_facts(row, t) or ""))
         cells = {
             "host": name,
-            "role": row["role"],
+            "role": t.role(row["role"]),
             "sites": ", ".join(row["sites"]),
             "department": row["department"],
-            "status": _status(row["status"]),
+            "status": _status(t, row["status"]),
             "detail": detail,
         }
         hosts.add_row(*(cells[c] for c in columns))
     if report.hosts:
         console.print(hosts)
     if report.sites:
-        sites = Table(title=f"{report.command}: sites", expand=True)
-        sites.add_column("site", no_wrap=True)
-        sites.add_column("status")
-        sites.add_column("reason", overflow="fold", ratio=3)
+        sites = Table(title=t("{command}: sites", command=report.command), expand=True)
+        sites.add_column(t(_HEADINGS["site"]), no_wrap=True)
+        sites.add_column(t(_HEADINGS["status"]))
+        sites.add_column(t(_HEADINGS["reason"]), overflow="fold", ratio=3)
         for site, row in sorted(report.sites.items()):
-            sites.add_row(site, _status(row["status"]), escape(row.get("reason", "")))
+            sites.add_row(site, _status(t, row["status"]), escape(row.get("reason", "")))
         console.print(sites)
-    console.print(_summary(report))
+    console.print(_summary(report, t), markup=False, soft_wrap=True)
 
 
-def _summary(report: Any) -> str:
-    counts = Counter(row["status"] for row in report.hosts.values())
-    site_counts = Counter(row["status"] for row in report.sites.values())
+def _summary(report: Any, t: Texts) -> str:
+    def counted(rows: Mapping[str, Any]) -> str:
+        counts = Counter(row["status"] for row in rows.values())
+        return ", ".join(f"{t.status(k)} {v}" for k, v in sorted(counts.items()))
+
     parts = []
-    if site_counts:
-        parts.append("sites: " + ", ".join(f"{k} {v}" for k, v in sorted(site_counts.items())))
-    if counts:
-        parts.append(
-            ("hosts: " if site_counts else "") + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        )
+    if report.sites:
+        parts.append(t("sites: {counts}", counts=counted(report.sites)))
+    if report.hosts:
+        hosts = counted(report.hosts)
+        parts.append(t("hosts: {counts}", counts=hosts) if report.sites else hosts)
     if not parts:
-        parts.append("nothing to do" if report.command != "rollback" else "nothing to roll back")
+        parts.append(t("nothing to roll back") if report.command == "rollback" else t("nothing to do"))
     if report.run_dir:
-        parts.append(f"run folder {report.run_dir}")
-    return f"{report.command}: {' | '.join(parts)} (exit {report.exit_code})"
+        parts.append(t("run folder {path}", path=report.run_dir))
+    return t(
+        "{command}: {parts} (exit {code})",
+        command=report.command,
+        parts=" | ".join(parts),
+        code=report.exit_code,
+    )
 
 
 def print_problems(typed: Any, console: Console | None = None) -> None:
     """`--quiet`: only what needs a person (a line per site or host that is not fine), and the run folder."""
-    from .artifacts import Report
+    from .views import Report
 
     report = Report.of(typed.to_dict())
     console = console or Console(highlight=False, stderr=False)
+    t = Texts(language())
     fine = {"ok", "done", "changed", "unchanged", "change", "rolled-back", "skipped"}
-    for kind, rows in (("site", report.sites), ("host", report.hosts)):
+    for kind, rows in ((t(_HEADINGS["site"]), report.sites), (t(_HEADINGS["host"]), report.hosts)):
         for name, row in sorted(rows.items()):
             if row["status"] not in fine:
-                why = row.get("reason") or row.get("error") or _failed_facts(row) or ""
-                console.print(
-                    f"{kind} {name}: {row['status']}: {why}".rstrip(": "), markup=False, soft_wrap=True
-                )
+                why = row.get("reason") or row.get("error") or _failed_facts(row, t) or ""
+                line = f"{kind} {name}: {t.status(row['status'])}: {why}".rstrip(": ")
+                console.print(line, markup=False, soft_wrap=True)
     if report.run_dir:
-        console.print(f"run folder {report.run_dir}", markup=False, soft_wrap=True)
+        console.print(t("run folder {path}", path=report.run_dir), markup=False, soft_wrap=True)
 
 
 def print_hints(typed: Any, argv: list[str], console: Console | None = None) -> None:
@@ -135,10 +161,11 @@ def print_hints(typed: Any, argv: list[str], console: Console | None = None) -> 
     resume = [*argv[:at], *argv[at + 2 :], "--resume", run]
     keep = _options_of(argv, ("--inventory", "-i", "--playbook", "-p", "--runs-dir"))
     rollback = ["rollback", *keep, "--change-id", f"{typed.change_id}-RB", "--run", run]
+    t = Texts(language())
     lines = [
-        f"interrupted ({typed.interrupted}); the devices are as the report says.",
-        f"  to finish it:    ssid-rollout {shlex.join(resume)}",
-        f"  to roll it back: ssid-rollout {shlex.join(rollback)}",
+        t("interrupted ({signal}); the devices are as the report says.", signal=typed.interrupted),
+        "  " + t("to finish it:") + f" ssid-rollout {shlex.join(resume)}",
+        "  " + t("to roll it back:") + f" ssid-rollout {shlex.join(rollback)}",
     ]
     for line in lines:  # whole, unwrapped: they are commands to copy
         console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -153,33 +180,53 @@ def _options_of(argv: list[str], flags: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _failed_facts(row: Mapping[str, Any]) -> str:
+def _failed_facts(row: Mapping[str, Any], t: Texts) -> str:
     bad = [f for f in row.get("facts", []) if not f["ok"]]
-    return "; ".join(f"{f['name']}: expected {f['expected']}, found {f['found']}" for f in bad[:3])
+    return "; ".join(
+        t(
+            "{name}: expected {expected}, found {found}",
+            name=f["name"],
+            expected=f["expected"],
+            found=f["found"],
+        )
+        for f in bad[:3]
+    )
 
 
-def _print_sections(sections: list[dict[str, Any]], title: str, mark: str, console: Console) -> None:
+def _print_sections(
+    sections: list[dict[str, Any]], title: Callable[[str], str], mark: str, console: Console
+) -> None:
     """Each section under its owner: its views, then its lines marked `+` (forward) or `-` (undo)."""
     for section in sections:
-        console.print(f"  [dim]# {escape(title.format(section['owner']))}[/]")
+        console.print(f"  [dim]# {escape(title(section['owner']))}[/]")
         for depth, line in enumerate(section["path"]):
             console.print("  " + " " * depth + line, markup=False)
         for line in section["lines"]:
             console.print(f"  {mark}{' ' * len(section['path'])}{escape(line)}[/]")
 
 
-def _print_plan(report: Any, console: Console) -> None:
+def _print_plan(report: Any, console: Console, t: Texts) -> None:
     for name, row in sorted(report.hosts.items(), key=lambda kv: (STAGE_ORDER.index(kv[1]["role"]), kv[0])):
-        console.print(f"[bold]{name}[/] ({row['role']}, {', '.join(row['sites'])}): {_status(row['status'])}")
-        _print_sections(row.get("forward", []), "{}", "[green]+", console)
-        _print_sections(row.get("undo", []), "undo ({})", "[red]-", console)
+        where = escape(f"{t.role(row['role'])}, {', '.join(row['sites'])}")
+        console.print(f"[bold]{name}[/] ({where}): {_status(t, row['status'])}")
+        _print_sections(row.get("forward", []), str, "[green]+", console)
+        _print_sections(
+            row.get("undo", []), lambda owner: t("undo ({owner})", owner=owner), "[red]-", console
+        )
         for conflict in row.get("conflicts", []):
-            console.print(f"  [red]conflict: {conflict['reason']}[/]")
+            console.print("  [red]" + escape(t("conflict: {reason}", reason=conflict["reason"])) + "[/]")
             for line in conflict["lines"]:
                 console.print(f"  [red]  {escape(line)}[/]")
         for missing in row.get("missing", []):
-            console.print(f"  [red]missing: {missing['what']}[/] (look for: {'; '.join(missing['lines'])})")
+            text = t(
+                "missing: {what} (look for: {lines})", what=missing["what"], lines="; ".join(missing["lines"])
+            )
+            console.print(f"  [red]{escape(text)}[/]")
         for warning in row.get("warnings", []):
-            console.print(f"  [yellow]warning: {warning}[/]")
+            console.print("  [yellow]" + escape(t("warning: {text}", text=warning)) + "[/]")
         for section in row.get("unsaved", []):
-            console.print(f"  [yellow]unsaved change by someone else in: {section}[/]")
+            console.print(
+                "  [yellow]"
+                + escape(t("unsaved change by someone else in: {section}", section=section))
+                + "[/]"
+            )

@@ -10,21 +10,29 @@ line in one view, the device's undo form, and what plan and restore need to know
 - `asks`: the device asks [Y/N] before it obeys the undo (sent alone, the engine answers).
 - `removes_section`: the undo removes a whole object the line created.
 - `secret`: the device shows the value only as cipher text: compared as "present".
-- `vlans`: the value is a VLAN list: compared as a set.
+- `vlans`: the value (the `vlans` group) is a VLAN list: compared as a set. `vlan_op` says what the
+  line does to the set its view carries (VlanOp); `absent`
+  is the set a view without any line of the setting carries (an RGOS trunk: every VLAN); `adds`
+  is the line that adds `{vlans}` (default: the key, then the list), for a setting the device
+  shows in another form than we type it (RGOS shows `... vlan only <list>`, we type `... vlan add`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from .model import Section
-from .values import VRP_VLANS, VlanSyntax
+from .values import ALL_VLANS, VRP_VLANS, VlanSyntax
 
 #: System view, as the view regex of a rule (rules name other views by the line that entered them).
 SYSTEM = ""
+#: What a VLAN list line does to the set its view carries: adds to it, states it, removes from it,
+#: or states its complement.
+VlanOp = Literal["add", "only", "remove", "except"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,32 @@ class UndoRule:
     removes_section: bool = False
     secret: bool = False
     vlans: bool = False
+    vlan_op: VlanOp = "add"
+    absent: frozenset[int] = frozenset()
+    adds: str | None = None
 
 
 @dataclass(frozen=True)
 class Undo:
-    """A rule applied to one line: the undo command (None: nothing to send) and the setting."""
+    """A rule applied to one line: the undo command (None: nothing to send), the setting, and the
+    VLAN list the line names (VLAN rules only)."""
 
     rule: UndoRule
     line: str | None
     key: str
+    vlans: str = ""
+
+    def adding(self, vlans: str) -> str:
+        """The line that adds the VLAN list `vlans` to this line's setting."""
+        return self.rule.adds.format(vlans=vlans) if self.rule.adds else f"{self.key} {vlans}"
+
+    def carried(self, before: Set[int], syntax: VlanSyntax) -> frozenset[int]:
+        """The VLANs the setting carries after this line, given those it carried before it."""
+        named = syntax.parse(self.vlans)
+        op = self.rule.vlan_op
+        if op in ("only", "except"):
+            return named if op == "only" else ALL_VLANS - named
+        return frozenset(before - named if op == "remove" else before | named)
 
 
 def _command(forward: str) -> str:
@@ -73,6 +98,7 @@ class UndoTable:
             _command(rule.forward)
         self._views = lru_cache(maxsize=1024)(self._view_rules)
         self._lookup = lru_cache(maxsize=1 << 16)(self._find)
+        self._absent = lru_cache(maxsize=1024)(self._absent_in)
 
     def _view_rules(self, view: str) -> dict[str, tuple[tuple[re.Pattern[str], UndoRule], ...]]:
         """The rules of the view entered by `view`, by command word: a line meets only the rules of
@@ -89,8 +115,21 @@ class UndoTable:
             if m := forward.fullmatch(line):
                 fields = m.groupdict()
                 undo = rule.undo.format(**fields) if rule.undo else None
-                return Undo(rule, undo, (rule.key or rule.undo or line).format(**fields))
+                key = (rule.key or rule.undo or line).format(**fields)
+                return Undo(rule, undo, key, fields.get("vlans") or "")
         return None
+
+    def absent(self, key: str, path: Iterable[str] = ()) -> frozenset[int]:
+        """The VLANs a view (entered by `path`) without any line of the VLAN setting `key` carries."""
+        path = tuple(path)
+        return self._absent(key, path[-1] if path else SYSTEM)
+
+    def _absent_in(self, key: str, view: str) -> frozenset[int]:
+        for rules in self._views(view).values():
+            for _, rule in rules:
+                if rule.vlans and rule.key == key:
+                    return rule.absent
+        return frozenset()
 
     def known(self, line: str, path: Iterable[str] = ()) -> Undo | None:
         """The rule for `line` typed in the view entered by `path`; None for a line the table does not

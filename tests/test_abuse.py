@@ -630,7 +630,8 @@ def test_secrets_never_appear_in_any_byte_the_cli_writes(tmp_path: Path) -> None
 
         run("check", "check", *common, "--report", "check.json")
         run("plan", "plan", *common, "--report", "plan.json", "--json")
-        change = ("--change-id", "AUDIT-1", "--yes", "--approve-site", "GZ-PANYU-001", *window)
+        approve = ("--approve-site", "GZ-PANYU-001", "--approved-by", "audit")
+        change = ("--change-id", "AUDIT-1", "--yes", *approve, *window)
         run("push", "push", *common, *change, "--report", "push.json")
         pushed = json.loads((cwd / "push.json").read_text(encoding="utf-8"))
         run("verify", "verify", *common, "--report", "verify.json")

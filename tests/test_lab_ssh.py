@@ -273,7 +273,9 @@ def test_python_m_lab_serves_until_sigterm(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0
     assert f"{BRAS8} bras vrpv8 served at {address}:{port}" in out.splitlines()
-    assert len(out.splitlines()) == len(endpoints) == 5
+    served = [line for line in out.splitlines() if " served at " in line]
+    assert len(served) == len(endpoints) == 5
+    assert out.splitlines()[-1] == "login: user netops, password the password in SSID_ROLLOUT_PASSWORD"
 
 
 # --- fleet building, no sockets --------------------------------------------------------------

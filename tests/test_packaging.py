@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -52,6 +53,10 @@ def test_non_editable_install_finds_parsers_and_templates(tmp_path):
     assert "ssid_rollout/parsers/huawei_vrp_display_current_configuration.ttp" in names
     assert "ssid_rollout/templates/huawei/bras.j2" in names
     assert "ssid_rollout/py.typed" in names  # typed for the scripts that import it
+    # the catalogs travel as .po files and are read at run time: nothing to compile at install
+    assert "ssid_rollout/locale/zh/LC_MESSAGES/messages.po" in names
+    assert not [n for n in names if n.endswith(".mo")]
+    assert {f"ssid_rollout/templates/{n}.html.j2" for n in ("report", "workorders", "sitevisits")} <= {*names}
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
@@ -72,3 +77,11 @@ def test_non_editable_install_finds_parsers_and_templates(tmp_path):
         [py, "-m", "ssid_rollout", "--help"], cwd=elsewhere, capture_output=True, text=True
     )
     assert helped.returncode == 0 and "push" in helped.stdout
+    chinese = subprocess.run(
+        [py, "-c", "from ssid_rollout.i18n import gettext; print(gettext('zh', 'Work orders'))"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert chinese.stdout.strip() == "工单", chinese.stderr

@@ -88,7 +88,7 @@ def test_a_third_platform_registered_by_a_test_runs_the_whole_flow(
 
 
 def test_task_results_are_frozen() -> None:
-    from ssid_rollout.tasks import Outcome, PushResult, ReadResult, RunSettings
+    from ssid_rollout.results import Outcome, PushResult, ReadResult, RunSettings
 
     for kind in (Outcome, PushResult, ReadResult, RunSettings):
         assert dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen  # type: ignore[attr-defined]

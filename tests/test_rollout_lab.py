@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ssid_rollout.cluster import site_groups
 from ssid_rollout.demo import LAB_PASSWORD, LAB_USER, demo_env
 from ssid_rollout.platforms import platform_for
 from ssid_rollout.rollout import Options, Rollout
-from ssid_rollout.shards import shard_groups
 
 pytestmark = pytest.mark.lab
 
@@ -53,6 +53,7 @@ def _options(tmp_path: Path, **kw: object) -> Options:
         change_id="CHG-TEST",
         runs_dir=tmp_path / "runs",
         approve_sites=tuple(special_sites(INVENTORY)),
+        approved_by="lab test",
         force=True,
         reason="lab test outside the example window",
     )
@@ -69,7 +70,7 @@ def test_full_rollout_verifies_saves_and_second_run_sends_nothing(fleet, tmp_pat
     lab, inv = fleet
     before = {n: d.running_text() for n, d in lab.devices.items()}
     rollout = Rollout(inv, PLAYBOOK, _options(tmp_path, processes=processes))
-    groups = shard_groups(rollout)
+    groups = [sites for _, sites in site_groups(rollout, None)]
     assert len(groups) == processes and sorted(s for g in groups for s in g) == sorted(rollout.sites)
     report = rollout.push()
     assert report.exit_code == 0, json.dumps(report.to_dict(), indent=1)[:3000]

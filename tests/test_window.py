@@ -133,7 +133,7 @@ def test_the_canary_question_is_on_screen_while_the_tool_waits_and_n_stops_there
             history = shown.history()
         changed = {n for n, d in lab.devices.items() if _changed(d)}
     assert "Canary wave finished: done GZ-TIANHE-002" in asking.replace("\n", "")  # visible while it waits
-    assert re.search(r"push ac +[━╺ ]+ 1/1", asking), asking  # the canary's bars stay above it
+    assert re.search(r"push AC +[━╺ ]+ 1/1", asking), asking  # the canary's bars stay above it
     assert "EXIT=1" in final
     assert changed == {"gz-th-sw03", "gz-bras-01", "gz-ac-01"}  # the canary site's devices only
     (run,) = runs.iterdir()
@@ -448,3 +448,27 @@ def test_progress_bars_keep_their_bar_at_80_columns_and_use_a_wide_screen_for_si
         assert row.endswith("12 sites")
     else:
         assert "GZ-TIANHE-000, GZ-TIANHE-001, GZ-TIANHE-002, GZ-TIANHE-003" in row and row.endswith(" +4")
+
+
+def test_the_terminal_speaks_the_runs_language(env: dict[str, str], tmp_path: Path) -> None:
+    """Summary, tables and progress in Chinese with SSID_ROLLOUT_LANG=zh; the JSON keeps its words."""
+    with serve(tmp_path) as (lab, inv):
+        args = ["push", "-i", str(inv), "-p", str(PLAYBOOK), "--change-id", "CHG-ZH", "--yes", "--force",
+                "--reason", "lab", "--runs-dir", str(tmp_path / "r"), "--site", TIANHE_002, "--partial-site",
+                "--report", str(tmp_path / "report.json")]  # fmt: skip
+        result = CliRunner().invoke(app, args, env={"SSID_ROLLOUT_LANG": "zh", "COLUMNS": "100"})
+        changed = {n for n, d in lab.devices.items() if _changed(d)}
+        unasked = [a for a in args if a != "--yes"]
+        refused = CliRunner().invoke(app, unasked, env={"SSID_ROLLOUT_LANG": "zh"})
+    assert result.exit_code == 0, result.output
+    assert changed == {"gz-th-sw03", "gz-bras-01", "gz-ac-01"}
+    lines = result.output.splitlines()
+    assert re.search(r"^下发 交换机 +━+ 1/1 ", result.output, re.M)  # a progress bar's stage
+    assert any(re.match(r"^│ gz-th-sw03 +│ 交换机 +│ GZ-TIANHE-002 .*│ 已变更 ", x) for x in lines)
+    summary = lines[-1]  # whole, on one line
+    assert summary.startswith("push：站点：完成 1 | 设备：已变更 3 | 运行目录 ")
+    assert summary.endswith("（退出码 0）")
+    assert json.loads((tmp_path / "report.json").read_text())["sites"][TIANHE_002]["status"] == "done"
+    assert refused.exit_code == 2
+    asked = "将变更 CHG-ZH 下发到 1 个站点的 3 台设备. 需要确认"
+    assert refused.output.startswith(f"ssid-rollout: 错误: --yes: {asked}")

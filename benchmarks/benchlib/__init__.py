@@ -44,13 +44,16 @@ def fake_env(inventory: Path) -> dict[str, str]:
     return demo_env({name: host for name, host in hosts.items() if "bras" in host.get("groups", [])})
 
 
-def fleet(work: Path, devices: int) -> tuple[Path, int]:
+def fleet(work: Path, devices: int, *, mixed: bool = False) -> tuple[Path, int]:
     """A generated fleet of at least `devices` hosts in `work`, its fake secrets in os.environ:
-    (inventory folder, number of hosts)."""
+    (inventory folder, number of hosts). `mixed`: Comware, RGOS and telnet switches among them.
+    The tool's state (pinned host keys and identities, locks) lives in `work` too: a fresh fleet has
+    fresh keys, which the pins of an earlier fleet would refuse as impostors."""
     from ssid_rollout.lab.fleet import generate_fleet_inventory
 
-    inventory = generate_fleet_inventory(work / "inventory", sites_for(devices))
+    inventory = generate_fleet_inventory(work / "inventory", sites_for(devices), mixed=mixed)
     os.environ.update(fake_env(inventory))
+    os.environ["SSID_ROLLOUT_STATE_DIR"] = str(work / "state")
     return inventory, len(platforms(inventory))
 
 
@@ -79,11 +82,9 @@ class LabProcess:
     def __enter__(self) -> LabProcess:
         self.work.mkdir(parents=True, exist_ok=True)
         ready = self.work / "ready.json"
-        command = [sys.executable, "-m", "ssid_rollout.lab", "--inventory", str(self.inventory)]
-        command += ["--latency-ms", str(self.latency_ms), "--ready-file", str(ready)]
-        command += ["--max-seconds", str(self.max_seconds)]
         env = {**os.environ, "SSID_ROLLOUT_USERNAME": LAB_USER, "SSID_ROLLOUT_PASSWORD": LAB_PASSWORD}
         with open(self.work / "lab.stderr", "wb") as stderr:
+            command = self.command(ready)
             self.proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + READY_SECONDS
         while not ready.exists():
@@ -95,6 +96,12 @@ class LabProcess:
         self.endpoints = json.loads(ready.read_text(encoding="utf-8"))
         self._write_served()
         return self
+
+    def command(self, ready: Path) -> list[str]:
+        """The lab process: `ssid-rollout lab` serving the inventory, its endpoints in `ready`."""
+        command = [sys.executable, "-m", "ssid_rollout.lab", "--inventory", str(self.inventory)]
+        command += ["--latency-ms", str(self.latency_ms), "--ready-file", str(ready)]
+        return [*command, "--max-seconds", str(self.max_seconds)]
 
     def _write_served(self) -> None:
         self.served.mkdir(parents=True, exist_ok=True)
@@ -121,6 +128,34 @@ class LabProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.exit_code = self.proc.wait(timeout=10)
+
+
+class JumpLabProcess(LabProcess):
+    """A lab process whose devices `behind` answer only through SSH jump servers (benchlib/jumplab.py).
+
+    The child writes the served inventory itself (with `data.jump_host`), and on SIGTERM the jump
+    servers' counters to `jumps.json`: SSH sessions opened and channels forwarded per jump server.
+    """
+
+    def __init__(
+        self, inventory: Path, work: Path, *, latency_ms: float, behind: dict[str, list[str]]
+    ) -> None:
+        super().__init__(inventory, work, latency_ms=latency_ms)
+        self.behind = behind
+        self.counters = work / "jumps.json"
+
+    def command(self, ready: Path) -> list[str]:
+        (self.work / "behind.json").write_text(json.dumps(self.behind), encoding="utf-8")
+        script = Path(__file__).with_name("jumplab.py")
+        return [sys.executable, str(script), str(self.inventory), str(self.work), str(self.latency_ms),
+                str(ready), str(self.max_seconds)]  # fmt: skip
+
+    def _write_served(self) -> None:
+        """The child has written it (with each host's jump server)."""
+
+    def jump_counts(self) -> dict[str, dict[str, Any]]:
+        """After the block: per jump server, its SSH logins and forwarded channels."""
+        return dict(json.loads(self.counters.read_text(encoding="utf-8")))
 
 
 def process_usage(pid: int) -> tuple[float, float]:

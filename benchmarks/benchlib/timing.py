@@ -50,7 +50,7 @@ def _wrap(owner: Any, attr: str, record: Callable[[tuple[Any, ...], float], None
 
 #: Operations inside a device's task: (module, owner attribute or None, function, bucket).
 OPERATIONS = (
-    ("ssid_rollout.tasks", None, "connect", "connect (SSH + login)"),
+    ("ssid_rollout.connection", None, "connect", "connect (SSH + login)"),
     ("ssid_rollout.plan", None, "plan_device", "plan (render + diff)"),
     ("ssid_rollout.parse", None, "parse_config", "parse (TTP)"),
     ("ssid_rollout.verify", None, "verify_device", "verify facts"),

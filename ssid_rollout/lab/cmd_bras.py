@@ -322,6 +322,11 @@ def _auth_method(ctx: Ctx, a: dict[str, Any]) -> Result:
     return set_line(ctx, "authentication-method", "authentication-method " + " ".join(methods))
 
 
+def _logic_sysname(ctx: Ctx, a: dict[str, Any]) -> Result:
+    """The BRAS ID a redirect carries as `nas-logic-sysname` (nas_check.py reads it back)."""
+    return set_line(ctx, "nas logic-sysname", f"nas logic-sysname {a['name']}")
+
+
 IF = ["interface"]
 RADIUS = ["radius"]
 ACCESS = "access-type layer2-subscriber default-domain"
@@ -400,4 +405,6 @@ COMMANDS = (
     cmd("undo access-type", undoer("access-type"), ["bas"], roles=BRAS),
     cmd("undo roam-domain", undoer("roam-domain"), ["bas"], roles=BRAS),
     cmd("undo authentication-method", undoer("authentication-method"), ["bas"], roles=BRAS),
+    cmd("nas logic-sysname <name:word>", _logic_sysname, ["bas"], roles=BRAS),
+    cmd("undo nas logic-sysname", undoer("nas logic-sysname"), ["bas"], roles=BRAS),
 )

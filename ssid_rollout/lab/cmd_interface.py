@@ -11,9 +11,9 @@ from typing import Any
 
 from ssid_rollout.lab.config import VLAN_BATCH, Node
 from ssid_rollout.lab.context import SYSTEM, Ctx, Result, View, cmd, done, set_line, undo_lines
-from ssid_rollout.lab.grammar import CliError, ParamError
+from ssid_rollout.lab.grammar import CE_PORTS, CliError, ParamError
 
-PHYSICAL = ("GigabitEthernet", "XGigabitEthernet", "MEth", "NULL")
+PHYSICAL = ("GigabitEthernet", "XGigabitEthernet", *CE_PORTS, "MEth", "NULL")
 VLAN_MISSING = "Error: The VLAN does not exist."
 INTERFACE_VIEWS = ("interface", "vlan")
 

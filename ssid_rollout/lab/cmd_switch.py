@@ -12,7 +12,7 @@ from typing import Any
 from ssid_rollout.lab.cmd_interface import VLAN_MISSING, vlans
 from ssid_rollout.lab.config import ALLOW_PASS, DEFAULT_VLAN, VLAN_BATCH, Node, vlan_items
 from ssid_rollout.lab.context import ANY, NOT_CONFIGURED, SYSTEM, USER, Ask, Ctx, Result, View, cmd, done
-from ssid_rollout.lab.grammar import UNRECOGNIZED, CliError, ParamError
+from ssid_rollout.lab.grammar import CE_PORTS, UNRECOGNIZED, CliError, ParamError
 
 L2 = ["switch", "ac"]
 DELETE_VLAN = "Warning: The configurations of the VLAN will be deleted. Continue? [Y/N]:"
@@ -55,7 +55,9 @@ def ports(root: Node) -> list[Port]:
 
 
 def _is_port(name: str) -> bool:
-    return name.startswith(("GigabitEthernet", "XGigabitEthernet", "Eth-Trunk")) and "." not in name
+    return (
+        name.startswith(("GigabitEthernet", "XGigabitEthernet", *CE_PORTS, "Eth-Trunk")) and "." not in name
+    )
 
 
 def _port_node(ctx: Ctx) -> Node:

@@ -49,6 +49,8 @@ FLAVOURS = tuple(VRP_FLAVOURS)
 def register_flavour(name: str, behaves_as: str, prompt_prefix: str = "") -> None:
     """A VRP flavour that behaves as `behaves_as` (vrp5 or vrpv8) under prompts with another prefix."""
     VRP_FLAVOURS[name] = (VRP_FLAVOURS[behaves_as][0], prompt_prefix)
+
+
 SAVE_VARIANTS = ("default", "no_space", "lowercase", "filename", "second_card")
 _DATA_FILES = {
     ("switch", "vrp5"): "switch_s5720.cfg",
@@ -200,6 +202,18 @@ class LabDevice:
         """
         with self.lock:
             self._script(commands)
+
+    def identify(self, nas_ip: str | None, bras_id: str | None) -> None:
+        """A BRAS that is what its inventory entry says (nas_check.py): the NAS address on LoopBack1 and
+        the BRAS ID as `nas logic-sysname` on its BAS interfaces, saved as found on a real device."""
+        with self.lock:
+            lines = ["interface LoopBack1", f"ip address {nas_ip} 255.255.255.255", "quit"] if nas_ip else []
+            if bras_id:
+                for node in self.running.root.starting("interface"):
+                    if node.find("bas") is not None:
+                        lines += [node.text, "bas", f"nas logic-sysname {bras_id}", "quit", "quit"]
+            self._script(lines)
+            self.save("SYSTEM automatically")
 
     # ------------------------------------------------------------------ used by sessions
     def touched(self, user: str) -> None:

@@ -48,12 +48,24 @@ TELNET_PLATFORMS = {
 }
 DEFAULT_ADDRESS = "127.0.0.1"
 INVENTORY_FILES = (("host", "hosts"), ("group", "groups"), ("defaults", "defaults"))
-#: Documentation prefixes (RFC 5737): NAS addresses that can never be mistaken for a real BRAS.
-NAS_NETS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+#: Documentation prefixes (RFC 5737), then part of the benchmarking one (RFC 2544) for fleets beyond
+#: 2,286 sites: NAS addresses that can never be mistaken for a real BRAS.
+NAS_NETS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "198.18.0.0/22")
 #: The synthetic fleet's shape (generate_fleet_inventory): one BRAS and one AC per this many sites.
 SITES_PER_SHARED = 3
 #: Interfaces and APs that the lab's start configurations have (ssid_rollout/lab/data/*.cfg).
 SWITCH_TRUNKS = ("GigabitEthernet0/0/1", "GigabitEthernet0/0/2")
+#: A mixed fleet's switches, in turn (`generate_fleet_inventory(mixed=True)`): of every 6, two H3C
+#: Comware, two Ruijie RGOS, one Huawei over telnet and one over SSH (with each 6 switches come 2
+#: BRAS and 2 ACs: 20 % Comware, 20 % RGOS, 10 % telnet); (platform, model, trunk ports).
+MIXED_SWITCHES = (
+    ("hp_comware", "S5130-28S-HI", ("GigabitEthernet1/0/1", "GigabitEthernet1/0/2")),
+    ("hp_comware", "S5120-52P-SI", ("GigabitEthernet1/0/1", "GigabitEthernet1/0/2")),
+    ("ruijie_os", "S5750-24GT4XS-H", ("GigabitEthernet 0/1", "GigabitEthernet 0/2")),
+    ("ruijie_os", "S2928G-E", ("GigabitEthernet 0/1", "GigabitEthernet 0/2")),
+    ("huawei_telnet", "S5720", SWITCH_TRUNKS),
+    ("huawei", "S5720", SWITCH_TRUNKS),
+)
 AC_VAPS = ({"ap": 21, "radio": 0, "wlan": 2}, {"ap": 21, "radio": 1, "wlan": 2})
 
 
@@ -97,6 +109,8 @@ def _load(inventory_dir: Path, username: str, faults: dict[str, Faults]) -> dict
             faults=faults.get(name) or _faults(name, host.get("lab_faults")),
             username=username,
         )
+        if roles[0] == "bras" and isinstance(device, LabDevice):
+            device.identify(host.get("nas_ip"), host.get("bras_id"))
         entries[name] = _Entry(device, host.hostname, host.port, transport)
     return entries
 
@@ -175,6 +189,7 @@ class Lab:
         jump_password: str = "jump-pass-fake",
         jump_faults: Mapping[str, JumpFaults] | None = None,
         max_seconds: float = 1800,
+        accounts: Mapping[str, str] | None = None,
     ) -> None:
         if (inventory_dir is None) == (devices is None):
             raise ValueError("Lab needs either inventory_dir or devices")
@@ -198,6 +213,7 @@ class Lab:
             transports={name: entry.transport for name, entry in entries.items()},
             jumps=list(self.jumps.values()),
             max_seconds=max_seconds,
+            accounts=accounts,  # host -> the account it accepts instead of `username` (per-DCN AAA)
         )
 
     @property
@@ -402,8 +418,12 @@ def _until_signalled(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def generate_fleet_inventory(dst: Path, sites: int, *, latency_ms: float = 0, port_base: int = 0) -> Path:
+def generate_fleet_inventory(
+    dst: Path, sites: int, *, latency_ms: float = 0, port_base: int = 0, mixed: bool = False
+) -> Path:
     """A synthetic province for benchmarks: a switch per site, each BRAS and AC shared by 3 sites.
+
+    `mixed`: the switches take the vendors and transports of MIXED_SWITCHES in turn.
 
     BRAS alternate between VRP5 and VRPv8. The sites of one BRAS sit on different parent trunks
     (Eth-Trunk5..7): sub-interfaces of one trunk cannot share the service VLAN. Hosts get
@@ -428,11 +448,12 @@ def generate_fleet_inventory(dst: Path, sites: int, *, latency_ms: float = 0, po
     for share in range(-(-sites // SITES_PER_SHARED)):
         numbers = range(share * SITES_PER_SHARED + 1, min(sites, (share + 1) * SITES_PER_SHARED) + 1)
         for number in numbers:
-            add(
-                f"bm-sw{number:04d}",
-                "switch",
-                {"site": f"BM-{number:04d}", "trunk_ports": list(SWITCH_TRUNKS)},
-            )
+            data: dict[str, Any] = {"site": f"BM-{number:04d}", "trunk_ports": list(SWITCH_TRUNKS)}
+            platform = "huawei"
+            if mixed:
+                platform, data["model"], trunks = MIXED_SWITCHES[(number - 1) % len(MIXED_SWITCHES)]
+                data["trunk_ports"] = list(trunks)
+            add(f"bm-sw{number:04d}", "switch", data, platform=platform)
         bras_sites = {
             f"BM-{n:04d}": {"subinterface": f"Eth-Trunk{5 + slot}.807"} for slot, n in enumerate(numbers)
         }

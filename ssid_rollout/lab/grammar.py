@@ -133,10 +133,16 @@ def _vlan_list(tokens: Sequence[Token], i: int) -> tuple[set[int], int]:
     return parse_vlan_items(words), j
 
 
-IF_TYPES = ("GigabitEthernet", "XGigabitEthernet", "Eth-Trunk", "Vlanif", "LoopBack", "MEth", "NULL")
+#: CloudEngine-based S-series name their ports by speed: `10GE1/0/13`, `25GE`, `40GE`, `100GE`,
+#: `MultiGE` (huawei-vrp-cli.md; the inventory accepts them for `huawei`).
+CE_PORTS = ("MultiGE", "10GE", "25GE", "40GE", "100GE")
+IF_TYPES = (
+    "GigabitEthernet", "XGigabitEthernet", *CE_PORTS, "Eth-Trunk", "Vlanif", "LoopBack", "MEth", "NULL"
+)  # fmt: skip
 _IF_NUMBER = {
     "GigabitEthernet": r"\d+/\d+/\d+(\.\d+)?",
     "XGigabitEthernet": r"\d+/\d+/\d+(\.\d+)?",
+    **dict.fromkeys(CE_PORTS, r"\d+/\d+/\d+(\.\d+)?"),
     "Eth-Trunk": r"\d+(\.\d+)?",
     "Vlanif": r"\d+",
     "LoopBack": r"\d+",
@@ -147,7 +153,7 @@ _IF_NUMBER = {
 
 def _interface(tokens: Sequence[Token], i: int) -> tuple[str, int]:
     """`GigabitEthernet0/0/1`, `GigabitEthernet 0/0/1` or `gi0/0/1` -> `GigabitEthernet0/0/1`."""
-    split = re.fullmatch(r"([A-Za-z][A-Za-z-]*)(\d.*)?", tokens[i][0])
+    split = re.fullmatch(r"(\d+GE|[A-Za-z][A-Za-z-]*)(\d.*)?", tokens[i][0])
     if not split:
         raise ParamError(i)
     typed = split.group(1).lower()

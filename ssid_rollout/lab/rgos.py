@@ -415,6 +415,12 @@ def _show_running_interface(s: RgosSession, a: dict[str, Any]) -> Result:
     return Result(device.shown([*device.separated([device.interface_section(iface)]), "end"]))
 
 
+def _show_startup(s: RgosSession, a: dict[str, Any]) -> Result:
+    """`show startup-config`: the saved file, shaped like `show running-config` (IOS's command;
+    its name and header on RGOS are unconfirmed)."""
+    return Result(["", *s.device.shown(s.device.saved_text().split("\n"))])
+
+
 def _show_vlan(s: RgosSession, a: dict[str, Any]) -> Result:
     return Result(s.device.vlan_table())
 
@@ -438,6 +444,7 @@ COMMANDS: tuple[Command[RgosSession], ...] = (
     command("show version", show_version, EXEC_VIEWS),
     command("show running-config", _show_running, [ENABLE]),
     command("show running-config interface <name:if>", _show_running_interface, [ENABLE], types=_TYPES),
+    command("show startup-config", _show_startup, [ENABLE]),
     command("show vlan", _show_vlan, EXEC_VIEWS),
     command("write [memory]", _write, [ENABLE]),
     *configuration_commands(

@@ -16,8 +16,9 @@ import ipaddress
 import logging
 import socket
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
@@ -74,15 +75,17 @@ def host_keys(which: str = "lab") -> tuple[asyncssh.SSHKey, asyncssh.SSHKey]:
 
 @dataclass
 class LoginCounter:
-    """Password logins a device accepted and refused, for tests to assert on."""
+    """Password logins a device accepted and refused, and the accounts it accepted, for tests."""
 
     ok: int = 0
     failed: int = 0
+    users: Counter[str] = field(default_factory=Counter)
 
-    def count(self, ok: bool) -> bool:
+    def count(self, ok: bool, username: str | None = None) -> bool:
         """Count one attempt; returns `ok`, so that a check can end with it."""
         if ok:
             self.ok += 1
+            self.users[username or ""] += 1
         else:
             self.failed += 1
         return ok
@@ -236,6 +239,7 @@ class LabServer:
         transports: Mapping[str, str] | None = None,
         jumps: Sequence[JumpServer] = (),
         max_seconds: float = 1800,
+        accounts: Mapping[str, str] | None = None,
     ) -> None:
         unmatched = set(devices) ^ set(binds)
         if unmatched:
@@ -248,6 +252,9 @@ class LabServer:
         self.gates = {host: jump.address for jump in self.jumps for host in jump.hosts}
         _check_reach(self.devices, self.transports, self.jumps)
         self.username = username
+        #: device -> the one account it accepts instead of `username` (its management network's own
+        #: AAA account, as each city's DCN has)
+        self.accounts = dict(accounts or {})
         self.password = password
         self.max_seconds = max_seconds
         self.logins = {name: LoginCounter() for name in self.devices}
@@ -308,10 +315,10 @@ class LabServer:
         dialogue); counted in `logins` either way."""
         ok = (
             not self.devices[name].faults.wrong_password
-            and username in (None, self.username)
+            and username in (None, self.accounts.get(name, self.username))
             and password == self.password
         )
-        return self.logins[name].count(ok)
+        return self.logins[name].count(ok, username)
 
     def admits(self, name: str, peer: str) -> bool:
         """A device behind a jump server answers only that server: the tool must go through it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import huawei_vrp5, huawei_vrpv8
+from . import hp_comware, huawei_vrp5, huawei_vrpv8, ruijie_os
 from .base import PLATFORMS, CommitStrategy, Platform, Prompts, Question, platform_for, question, register
 
 __all__ = [
@@ -11,9 +11,11 @@ __all__ = [
     "Platform",
     "Prompts",
     "Question",
+    "hp_comware",
     "huawei_vrp5",
     "huawei_vrpv8",
     "platform_for",
     "question",
     "register",
+    "ruijie_os",
 ]

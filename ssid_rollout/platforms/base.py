@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InputError
@@ -165,6 +165,8 @@ class Platform:
     trunk_mode: str = "port link-type trunk"
     #: commands sent with the paging command when a session starts (RGOS `terminal width`)
     prepare: tuple[str, ...] = ()
+    #: display commands work in every view (VRP, Comware); else they are sent from user view
+    show_anywhere: bool = True
     #: said in every plan of this platform's hosts (telnet: the password crosses in clear text)
     warnings: tuple[str, ...] = ()
 
@@ -174,6 +176,43 @@ class Platform:
             if known.pattern.search(tail) and context in (None, known.context):
                 return known
         return None
+
+
+def whole_config(command: str) -> Callable[[Iterable[Section]], tuple[str, ...]]:
+    """`config_reads` for a platform that always reads its whole configuration (an access switch's is
+    small, and a display of one view is often unconfirmed)."""
+    return lambda sections: (command,)
+
+
+def make_driver(module: str, name: str, prompts: Prompts) -> type:
+    """Netmiko's class `name` from `module` with our prompt-driven login (FastTelnetLogin for a telnet
+    class); imported when a session is opened, never when the package is."""
+    import importlib
+
+    from ..login import FastLogin, FastTelnetLogin
+
+    netmiko_class = getattr(importlib.import_module(module), name)
+    login = FastTelnetLogin if name.endswith("Telnet") else FastLogin
+    return type(f"Fast{name}", (login, netmiko_class), {"prompts": prompts})
+
+
+#: What every telnet platform's plan and check say (DESIGN.md, "how devices are reached").
+TELNET_WARNING = (
+    "telnet: the login password crosses the network in clear text; use SSH where the device has it"
+)
+
+
+def telnet_form(platform: Platform, name: str, driver: Callable[[], type]) -> Platform:
+    """The same CLI over telnet (Netmiko's `<device_type>_telnet`): port 23 unless the inventory says."""
+    return replace(
+        platform,
+        name=name,
+        driver=driver,
+        transport="telnet",
+        port=23,
+        telnet=None,
+        warnings=(*platform.warnings, TELNET_WARNING),
+    )
 
 
 PLATFORMS: dict[str, Platform] = {}

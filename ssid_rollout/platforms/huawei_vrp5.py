@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, partial
 
 from ..model import Section
 from ..parse import parse_config, parse_version
 from ..undo import SYSTEM, UndoRule, UndoTable
-from .base import CommitStrategy, Platform, Prompts, question, register
+from .base import CommitStrategy, Platform, Prompts, make_driver, question, register, telnet_form
 
 # -- prompts (section 2) ------------------------------------------------------------------------
 #: Login ends at a prompt alone on its line, so a `]` or `>` in a banner does not end it early.
@@ -258,5 +258,14 @@ PLATFORM = register(
         interface_hint="GigabitEthernet0/0/1, XGigabitEthernet0/0/1, 10GE1/0/13 or Eth-Trunk1",
         failure_texts=("Failed to", "failed to commit"),
         asking_re=re.compile(r"^undo (?:radius-server shared-key|vlan)\b"),
+        telnet="huawei_telnet",
+    )
+)
+#: The same CLI over telnet (Netmiko's HuaweiTelnet; its login dialogue: research-huawei-reach.md).
+TELNET = register(
+    telnet_form(
+        PLATFORM,
+        "huawei_telnet",
+        cache(partial(make_driver, "netmiko.huawei.huawei", "HuaweiTelnet", PROMPTS)),
     )
 )

@@ -72,5 +72,6 @@ PLATFORM = register(
         runs=lambda version: version.vrp.startswith("8."),
         subview_re=re.compile(r"^user-vlan \d+"),
         config_lock=("configuration exclusive", "undo configuration exclusive"),
+        telnet=None,  # Netmiko has no VRPv8 telnet class, and the tool no telnet trial commit
     )
 )
