@@ -8,8 +8,6 @@ the platform's declared tables (errors, failure texts, questions).
 from __future__ import annotations
 
 import contextlib
-import functools
-import io
 import re
 import select
 import time
@@ -19,15 +17,13 @@ from typing import Any, NoReturn
 
 import paramiko
 
-from .errors import ConnectError, DeviceError, IdentityError
-from .model import JumpHost, Section
+from .errors import DeviceError
+from .model import Section
 from .platforms.base import Platform
-from .reach import Jumps
 
 #: Nothing but printable text reaches a device: a newline or escape inside a line would run as input.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MAX_EXTRA_QUITS = 4
-_IDLE_CHECK = 2.0  # seconds between paramiko's idle checks of a session
 
 
 @dataclass(frozen=True)
@@ -342,113 +338,3 @@ def _batches(items: list[tuple[str, str, str]], asking: re.Pattern[str]) -> list
 def _strip_echo(output: str) -> str:
     """Output of a display command without the echoed command line."""
     return output.split("\n", 1)[1] if "\n" in output else ""
-
-
-def connect(
-    platform: Platform,
-    host: str,
-    *,
-    hostname: str,
-    port: int,
-    username: str,
-    password: str,
-    model: str,
-    sysname: str | None = None,
-    accept_new_host_key: bool = False,
-    session_log: io.BufferedIOBase | None = None,
-    timeout: float = 60.0,
-    conn_timeout: float = 10.0,
-    on_write: Callable[[str, Sequence[str]], None] | None = None,
-    jump: tuple[Jumps, JumpHost] | None = None,
-) -> Session:
-    """Log in with Netmiko over the platform's transport (SSH with legacy algorithms allowed, as
-    paramiko 4 offers them, or telnet), directly or through a jump server (reach.py), check that
-    the device is the inventory's (identity.py), and wrap it. Login failures are ConnectErrors."""
-    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
-
-    from .identity import TrustOnFirstUse, check_identity
-
-    sock = jump[0].channel(host, jump[1], (hostname, port), conn_timeout) if jump else None
-    try:
-        conn = platform.driver()(
-            device_type=platform.name,
-            host=hostname,
-            port=port,
-            username=username,
-            password=password,
-            fast_cli=True,
-            conn_timeout=conn_timeout,
-            auth_timeout=conn_timeout,
-            banner_timeout=conn_timeout,
-            session_log=session_log,
-            read_timeout_override=timeout,
-            allow_agent=False,
-            use_keys=False,
-            ssh_config_file=None,
-            sock=sock,
-            host_key_policy=TrustOnFirstUse(host, accept_new_host_key),
-        )
-    except NetmikoAuthenticationException:
-        _release(sock, jump)
-        raise ConnectError(host, "auth", "authentication refused") from None
-    except NetmikoTimeoutException as exc:
-        _release(sock, jump)
-        raise login_failure(host, hostname, port, str(exc), conn_timeout) from None
-    except (OSError, EOFError, paramiko.SSHException) as exc:
-        _release(sock, jump)
-        raise ConnectError(host, "unreachable", f"{type(exc).__name__}: {exc}") from None
-    except BaseException:
-        _release(sock, jump)
-        raise
-    if isinstance(conn.remote_conn, paramiko.Channel):
-        # paramiko's transport thread wakes every 0.1 s to see whether it should stop; with hundreds of
-        # sessions those wake-ups alone saturate the GIL. Closing the socket still ends it at once.
-        conn.remote_conn.get_transport().sock.settimeout(_IDLE_CHECK)
-    session = Session(conn, platform, host, on_write=on_write, timeout=timeout)
-    if jump is not None:
-        session.on_close.append(functools.partial(jump[0].release, jump[1]))
-    try:
-        session.prepare()
-        try:
-            version = platform.parse_version(session.version)
-        except ValueError:
-            raise IdentityError(host, f"`{platform.show_version}` shows no model") from None
-        if not platform.runs(version):
-            raise IdentityError(
-                host, f"platform: the inventory says {platform.name}, the device runs {version.vrp}"
-            )
-        shown = version.model
-        check_identity(
-            host,
-            sysname=session.base,
-            model=shown,
-            expected_sysname=sysname,
-            expected_model=model,
-            accept=accept_new_host_key,
-        )
-    except BaseException:
-        session.close()
-        raise
-    return session
-
-
-def _release(sock: paramiko.Channel | None, jump: tuple[Jumps, JumpHost] | None) -> None:
-    """A login through a jump server failed: close its channel and give the jump session back."""
-    if sock is not None and jump is not None:
-        sock.close()
-        jump[0].release(jump[1])
-
-
-def login_failure(host: str, hostname: str, port: int, text: str, timeout: float) -> ConnectError:
-    """Netmiko's words for a failed connection as a typed error, probed again for the exact cause."""
-    from .probe import no_common_kex, tcp_probe
-
-    first = text.strip().splitlines()[0] if text.strip() else "no answer"
-    if "TCP connection" in text or "DNS failure" in text:
-        reason = tcp_probe(hostname, port, min(5.0, timeout))
-        kind = "refused" if reason and reason.startswith("port closed") else "timeout"
-        return ConnectError(host, kind, reason or f"timeout: {first}")
-    if "Incompatible ssh peer" in text:
-        offered = paramiko.Transport._preferred_kex  # type: ignore[attr-defined]
-        return ConnectError(host, "kex", no_common_kex(hostname, port, offered))
-    return ConnectError(host, "timeout", f"timeout: {first}")

@@ -139,7 +139,7 @@ def test_vrpv8_trial_that_nobody_confirms_reverts_by_itself(tmp_path: Path) -> N
     """The tool stages, starts `commit trial` and is gone: the device reverts when the trial runs out."""
     from ssid_rollout.model import Section
     from ssid_rollout.platforms import platform_for
-    from ssid_rollout.session import connect
+    from ssid_rollout.connection import connect
 
     with serve(tmp_path) as (lab, _inv):
         device = lab.devices["gz-bras-02"]

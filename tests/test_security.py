@@ -124,7 +124,7 @@ def _refuse_control_characters(lab: Lab) -> None:
     from ssid_rollout.errors import DeviceError
     from ssid_rollout.model import Section
     from ssid_rollout.platforms import platform_for
-    from ssid_rollout.session import connect
+    from ssid_rollout.connection import connect
     from tests.lab_fixtures import LAB_PASSWORD, LAB_USERNAME
 
     address, port = lab.endpoints["gz-bras-02"]
