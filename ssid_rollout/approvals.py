@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .i18n import _
 from .people import Approval, Directory
 
 if TYPE_CHECKING:
@@ -31,8 +32,10 @@ def approvals(options: Options, directory: Directory, special: Mapping[str, str]
         if not by:
             raise InputError(
                 "--approved-by",
-                f"special site {site} ({special[site]}) needs the name of who approved it: "
-                f"--approve-site {site} --approved-by NAME",
+                _(
+                    "special site {site} ({why}) needs the name of who approved it: "
+                    "--approve-site {site} --approved-by NAME"
+                ).format(site=site, why=special[site]),
             )
         at = now if options.approved_by or recorded is None else recorded.at or now
         out[site] = Approval(site, by, at, special[site])

@@ -11,6 +11,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import GuardError, InputError
+from .i18n import _
 
 DEFAULT_TZ = "Asia/Shanghai"
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -35,7 +36,7 @@ def check_window(
 ) -> str | None:
     """None when allowed without comment; the recorded override text when forced; else GuardError."""
     if force and not (reason or "").strip():
-        raise InputError("--reason", '--force needs --reason "..." (it is recorded)')
+        raise InputError("--reason", _('--force needs --reason "..." (it is recorded)'))
     if not window:
         return None
     span = parse_window(window)
@@ -49,6 +50,8 @@ def check_window(
     if force:
         return f"outside window {window} {zone.key} at {local:%H:%M}, forced: {reason}"
     raise GuardError(
-        f"outside the maintenance window {window} ({zone.key}; now {local:%H:%M}); "
-        'use --force --reason "..." to override'
+        _(
+            'outside the maintenance window {window} ({zone}; now {now}); use --force --reason "..." '
+            "to override"
+        ).format(window=window, zone=zone.key, now=f"{local:%H:%M}")
     )

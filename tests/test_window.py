@@ -472,3 +472,18 @@ def test_the_terminal_speaks_the_runs_language(env: dict[str, str], tmp_path: Pa
     assert refused.exit_code == 2
     asked = "将变更 CHG-ZH 下发到 1 个站点的 3 台设备. 需要确认"
     assert refused.output.startswith(f"ssid-rollout: 错误: --yes: {asked}")
+
+
+@pytest.mark.unit
+def test_the_refusals_met_at_night_speak_the_runs_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ssid_rollout.errors import GuardError
+    from ssid_rollout.guards import check_window
+
+    monkeypatch.setenv("SSID_ROLLOUT_LANG", "zh")
+    noon = datetime(2026, 12, 7, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with pytest.raises(GuardError) as refused:
+        check_window("01:00-05:00", "Asia/Shanghai", force=False, reason=None, now=noon)
+    assert str(refused.value).startswith("不在割接窗口 01:00-05:00（Asia/Shanghai；现在 12:00）内")
