@@ -135,8 +135,8 @@ class LabChild:
 # -- the two sides -------------------------------------------------------------------------------
 def tool_push(address: tuple[str, int], name: str, sections: list[Section]) -> Callable[[], Any]:
     """Log in, then return the push (so that login is neither timed nor counted)."""
-    from ssid_rollout.platforms import platform_for
     from ssid_rollout.connection import connect
+    from ssid_rollout.platforms import platform_for
 
     session = connect(
         platform_for("huawei"),

@@ -502,9 +502,9 @@ def test_devices_answering_garbage_are_stopped_with_a_clear_reason_within_the_ti
 @pytest.mark.lab
 def test_a_device_without_a_login_prompt_is_stopped_within_the_timeout() -> None:
     """The login itself (connection.connect, as the connection plugin calls it) with the tool's timeout."""
+    from ssid_rollout.connection import connect
     from ssid_rollout.platforms import platform_for
     from ssid_rollout.probe import failure_reason
-    from ssid_rollout.connection import connect
 
     outcome: list[BaseException | None] = []
     with BrokenDevices(["login-garbage"]) as broken:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from ssid_rollout.connection import login_failure
 from ssid_rollout.lab.device import Faults, LabDevice
 from ssid_rollout.lab.fleet import Lab
 from ssid_rollout.lab.server import LEGACY_KEX
 from ssid_rollout.probe import failure_reason, ssh_offer
-from ssid_rollout.connection import login_failure
 
 pytestmark = pytest.mark.lab
 
