@@ -37,7 +37,14 @@ SHARED_SITES = ("GZ-TIANHE-001", "GZ-TIANHE-002", "GZ-YUEXIU-001")
 
 MATRIX: dict[tuple[str, str], str] = {}
 FIGURES: Counter[str] = Counter()
-FIGURE_NAMES = ("faults tried", "outcomes clean", "bad inputs tried", "crashes")
+FIGURE_NAMES = (
+    "faults tried",
+    "outcomes clean",
+    "bad inputs tried",
+    "crashes",
+    "keys tried",
+    "secret bytes leaked",
+)
 
 
 # -- serving --------------------------------------------------------------------------------------
@@ -272,6 +279,12 @@ def record_fault(fault: str, role: str, outcome: str, *, clean: bool) -> None:
 def record_inputs(tried: int, crashes: int = 0) -> None:
     FIGURES["bad inputs tried"] += tried
     FIGURES["crashes"] += crashes
+
+
+def record_key(leaked: list[str]) -> None:
+    """One secret tried by the secrets tests, and the bytes of it found outside the backups."""
+    FIGURES["keys tried"] += 1
+    FIGURES["secret bytes leaked"] += sum(len(part.encode()) for part in leaked)
 
 
 def record_crash() -> None:
