@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ssid_rollout tests benchmarks
 	$(BIN)/mypy --strict ssid_rollout
 
-BENCHES := startup parse_speed round_trips lab_logins full_flow province
+BENCHES := startup parse_speed round_trips lab_logins full_flow province cluster
 
 bench: $(BENCH_STAMP)
 	@failed=""; for name in $(BENCHES); do echo "== benchmarks/$$name.py"; \

@@ -35,7 +35,6 @@ from .views import (
 )
 
 if TYPE_CHECKING:
-
     from .kpi import KpiSummary
     from .runfolder import RunFolder
 
@@ -146,5 +145,3 @@ def render_html(
         lang_tag="zh-CN" if t.lang == "zh" else t.lang,
         window=window_text(directory),
     )
-
-

@@ -128,9 +128,7 @@ def site_groups(rollout: Parent, workers: Workers | None) -> list[tuple[str | No
         hosts = [n for n, d in devices.items() if any(s in d.sites for s in members)]
         dcns = sorted({d for d in (devices[h].dcn for h in hosts) if d})
         if len(dcns) > 1:
-            where = "; ".join(
-                f"{d}: {', '.join(h for h in hosts if devices[h].dcn == d)}" for d in dcns
-            )
+            where = "; ".join(f"{d}: {', '.join(h for h in hosts if devices[h].dcn == d)}" for d in dcns)
             raise InputError(
                 "data.dcn",
                 f"sites {', '.join(members[:4])}{' ...' if len(members) > 4 else ''} share devices reached "
@@ -301,8 +299,8 @@ def undo_on_cluster(
             chunks = _chunks(rollout, hosts, jobs.workers)
             threads = _threads(rollout, len(chunks))
             for dcn, chunk in chunks:
-                undo = {h: touched[h] for h in chunk}
-                jobs.submit("undo", chunk, [], dcn, threads, free=chunk, sections=undo, backups=backups)
+                undo, kept = {h: touched[h] for h in chunk}, {h: backups[h] for h in chunk}
+                jobs.submit("undo", chunk, [], dcn, threads, free=chunk, sections=undo, backups=kept)
             for running in jobs.wait():
                 result = running.result
                 if result is None or result.report is None:

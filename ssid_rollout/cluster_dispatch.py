@@ -87,6 +87,7 @@ def session(rollout: Parent, processes: int = 1) -> Iterator[tuple[Any, Workers]
     with silence_logging_cmgr(logging.CRITICAL), contextlib.ExitStack() as stack:
         if rollout.cluster is not None:
             try:
+                _answers(rollout.cluster)
                 client = _client(rollout.cluster, timeout=CONNECT_SECONDS)
             except Exception as exc:  # OSError, TimeoutError, TLS errors: all mean "not from here"
                 why = " ".join(str(exc).split())[:160] or type(exc).__name__
@@ -98,6 +99,30 @@ def session(rollout: Parent, processes: int = 1) -> Iterator[tuple[Any, Workers]
             client.wait_for_workers(processes, timeout=CONNECT_SECONDS * 6)
         stack.callback(client.close)
         yield client, Workers.of(client)
+
+
+def _answers(address: str) -> None:
+    """The scheduler answers as Dask's client will talk to it (TLS and certificates included), or this
+    raises why not: a refused port at once (Dask's client would retry until its timeout, then leave a
+    half-made client that prints its own failure at exit)."""
+    import asyncio
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.core import connect
+    from distributed.security import Security
+
+    host, port = parse_host_port(parse_address(address)[1])
+    socket.create_connection((host, port), timeout=CONNECT_SECONDS).close()
+    tls: dict[str, Any] = Security().get_connection_args("client")  # type: ignore[no-untyped-call]
+
+    async def probe() -> None:
+        comm = await connect(address, timeout=CONNECT_SECONDS, **tls)  # type: ignore[no-untyped-call]
+        await comm.close()
+
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever the caller runs
+        thread.submit(asyncio.run, probe()).result()
 
 
 def _client(where: Any, **options: Any) -> Any:
@@ -113,13 +138,19 @@ def _local_cluster(processes: int) -> Any:
     from distributed.deploy.subprocess import SubprocessWorker
 
     options = {"nthreads": 1, "memory_limit": 0, "dashboard": False, "silence_logs": logging.CRITICAL}
-    worker = {
-        "cls": SubprocessWorker,
-        "options": {"worker_class": "distributed.Worker", "worker_kwargs": options},
+    workers = {
+        n: {
+            "cls": SubprocessWorker,
+            "options": {
+                "worker_class": "distributed.Worker",
+                "worker_kwargs": {**options, "name": f"local-{n}"},
+            },
+        }
+        for n in range(1, processes + 1)
     }
     return SpecCluster(  # type: ignore[no-untyped-call]
         scheduler={"cls": Scheduler, "options": {"host": "127.0.0.1", "dashboard": False}},
-        workers=dict.fromkeys(range(processes), worker),
+        workers=workers,
         silence_logs=logging.CRITICAL,
     )
 
@@ -225,6 +256,8 @@ class Dispatch:
             self.folder.sync()
         for running, attempt, worker in claims:
             answers[attempt]["reply"] = self._claim(running, attempt, worker)
+            if self._interrupted and self.rollout.interrupted_by:  # a job that starts after Ctrl-C
+                answers[attempt]["interrupt"] = self.rollout.interrupted_by
         for name, attempt, _ in items:
             attempts = self._running[name].attempts
             if attempts and attempts[-1][0] != attempt:
@@ -255,8 +288,6 @@ class Dispatch:
         lost = running.attempts[-1][1] if running.attempts else None
         running.attempts.append((attempt, worker))
         answer: dict[str, Any] = {"go": True}
-        if self._interrupted and self.rollout.interrupted_by:
-            answer["interrupt"] = self.rollout.interrupted_by
         if lost is None or running.job.kind != "push" or self.folder is None:
             return answer
         touched = {h: s for h, s in self.rollout.touched_by(self.folder.path).items() if h in running.hosts}

@@ -13,6 +13,7 @@ sends no further section (the host fails, its sites are compensated the usual wa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -224,7 +225,7 @@ class Channel:
             if batch and self.gone is None:
                 try:
                     self._events.put([*self._head, batch])
-                except Exception as exc:  # the scheduler (or our line to it) is gone
+                except (Exception, asyncio.CancelledError) as exc:  # the scheduler or our line to it is gone
                     self._lose(f"the scheduler is gone ({type(exc).__name__})")
             if closing:
                 return
@@ -235,7 +236,7 @@ class Channel:
                 reply = self._replies.get(timeout=READ_SECONDS)
             except TimeoutError:
                 continue
-            except Exception as exc:  # the scheduler (or our line to it) is gone
+            except (Exception, asyncio.CancelledError) as exc:  # the scheduler or our line to it is gone
                 self._lose(f"the scheduler is gone ({type(exc).__name__})")
                 return
             with self._cond:
@@ -256,7 +257,7 @@ class Channel:
 
 class RelayFolder(RunFolder):
     """The parent's run folder as a job sees it: each event and file goes to the parent, masked; the
-    session logs stay in a local folder (`path`) until the job ends."""
+    session logs stay in a local folder (`path`) until the job ends, then go back with its result."""
 
     def __init__(self, channel: Channel, path: Path, mask: Callable[[str], str]) -> None:
         super().__init__(path, mask)
@@ -343,6 +344,8 @@ def run_job(job: Job) -> JobResult:
 
     worker = get_worker()
     name = str(worker.name)
+    _no_profiler(worker)
+    _more_files()
     keep_pins_in_memory()
     seed_pins(job.pins)
     part: Part = job.part
@@ -356,17 +359,34 @@ def run_job(job: Job) -> JobResult:
         channel.close()
 
 
+def _no_profiler(worker: Any) -> None:
+    """Dask's statistical profiler walks every thread's stack each 10 ms: a job runs a few hundred
+    session and transport threads, which made it take most of the GIL (a 1,000-device push stalled
+    for minutes). Off for this worker; it serves this tool."""
+    for name in ("profile", "profile-cycle"):
+        callback = worker.periodic_callbacks.get(name)
+        if callback is not None:
+            worker.loop.add_callback(callback.stop)
+
+
+def _more_files() -> None:
+    """Each session holds about four descriptors for the whole job (as `cli.main` says for itself): a
+    worker started from a shell with a soft limit of 1,024 could not hold 300 devices."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+
 def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
     from .identity import new_pins
 
     part.options = replace(part.options, processors=(Relay(channel, job.dcn),))
     channel.on_interrupt = part.interrupt
-    lost: str | None = None
-    if job.kind != "check":
-        reply = channel.claim(worker)
-        if "stop" in reply:
-            return JobResult(worker, error=str(reply["stop"]))
-        lost = reply.get("lost")
+    reply = channel.claim(worker) if job.kind != "check" else {}  # a check changes nothing: no claim
+    if "stop" in reply:
+        return JobResult(worker, error=str(reply["stop"]))
+    lost: str | None = reply.get("lost")
     part.resolve_secrets(radius_keys=job.kind == "push" and lost is None)
     with _folder(channel, part.mask) as folder:
         report, plans = Report(job.kind, sites=dict(job.site_rows)), {}
@@ -378,7 +398,6 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
             plans = part.push_group(folder, report, job.free, part.sites, job.sections)
         else:
             part.undo_group(folder, report, job.sections, job.backups)
-        folder.close()
         sessions = folder.sessions()
     return JobResult(
         worker,
@@ -396,6 +415,7 @@ def sections(sent: dict[str, list[list[Any]]]) -> dict[str, list[Section]]:
 
 
 def sendable(touched: dict[str, list[Section]]) -> dict[str, list[list[Any]]]:
+    """Sections as a queue can carry them (msgpack: lists and strings)."""
     return {host: [[list(s.path), list(s.lines), s.owner] for s in secs] for host, secs in touched.items()}
 
 

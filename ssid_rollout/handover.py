@@ -13,7 +13,6 @@ from .nas_check import BRAS_ID_PREFIX, NAS_IP_PREFIX
 from .views import HostView, Report, Texts, md_cell, md_table, site_cell
 
 if TYPE_CHECKING:
-
     from .sheets import Sheet
 
 #: What the portal platform is told instead of the key (mission.md: the key goes by another channel).
@@ -38,6 +37,8 @@ HANDOVER_HEADINGS = {
     "status": N_("status"),
     "radius_key": N_("RADIUS key"),
 }
+
+
 def device_check(h: HostView, t: Texts) -> tuple[str, bool]:
     """What the BRAS's own configuration said about its NAS IP and BRAS ID: (text, mismatch)."""
     found = [w for w in h.warnings if w.startswith((NAS_IP_PREFIX, BRAS_ID_PREFIX))]
@@ -149,5 +150,3 @@ def handover_sheet(report: Report, hosts: list[HostView], spec: Any, when: datet
         notes,
         marked,
     )
-
-

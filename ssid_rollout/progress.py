@@ -205,9 +205,11 @@ class Progress:
 
     # -- display -----------------------------------------------------------------------------------
     def _stage_label(self, name: str) -> str:
-        """`push switch` in the run's language: the stage's verb, then the role."""
-        verb, _, role = name.partition(" ")
-        return " ".join(x for x in (self._t(STAGES.get(verb, verb)), self._t.role(role)) if x)
+        """`push switch` in the run's language: the stage's verb, then the role (a cluster job's stages
+        come as `dcn-gz push switch`: the DCN stays as it is)."""
+        dcn, _, stage = name.partition(" ") if name.startswith("dcn-") else ("", "", name)
+        verb, _, role = stage.partition(" ")
+        return " ".join(x for x in (dcn, self._t(STAGES.get(verb, verb)), self._t.role(role)) if x)
 
     def _stage(self, name: str) -> _Stage:
         if name not in self._stages:

@@ -86,6 +86,8 @@ def print_report(typed: Any, console: Console | None = None) -> None:
         )
     for name, row in sorted(report.hosts.items()):
         detail = escape(str(row.get("reason") or row.get("error") or _failed_facts(row, t) or ""))
+        if row.get("worker") and report.command == "check":  # check --cluster: where it was checked from
+            detail = t("{detail} (worker {worker})", detail=detail, worker=escape(str(row["worker"])))
         cells = {
             "host": name,
             "role": t.role(row["role"]),

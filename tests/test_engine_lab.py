@@ -137,9 +137,9 @@ def test_vrpv8_commit_refused_rolls_its_site_back_and_leaves_the_bras_unchanged(
 
 def test_vrpv8_trial_that_nobody_confirms_reverts_by_itself(tmp_path: Path) -> None:
     """The tool stages, starts `commit trial` and is gone: the device reverts when the trial runs out."""
+    from ssid_rollout.connection import connect
     from ssid_rollout.model import Section
     from ssid_rollout.platforms import platform_for
-    from ssid_rollout.connection import connect
 
     with serve(tmp_path) as (lab, _inv):
         device = lab.devices["gz-bras-02"]

@@ -96,7 +96,7 @@ def test_a_special_site_without_an_approver_is_refused_and_nothing_is_sent(zh_la
     lab, inventory = zh_lab
     from ssid_rollout.errors import InputError
 
-    with pytest.raises(InputError, match=r"--approved-by: special site 番禺大学城宿舍"):
+    with pytest.raises(InputError, match=r"--approved-by: 特殊站点 番禺大学城宿舍"):
         Rollout(inventory, PLAYBOOK, _options(tmp_path, approve_sites=(DORM,))).push()
     assert not (tmp_path / "runs").exists()
     assert not any(d.commands() for d in lab.devices.values())
