@@ -44,6 +44,7 @@ from benchlib import (
 )
 
 TARGET_WALL = 30.0
+TARGET_WALL_NOW = 20.0  # issue 13's target, printed beside: met or missed
 TARGET_ROLLBACK_RATIO = 1.5
 TARGET_RSS_MIB = 500.0
 RUN_SECONDS = 900.0
@@ -267,7 +268,8 @@ def main() -> int:
     rss = usage["peak_rss_mib"]
     print(
         f"\nRESULT {total} devices in {wall:.1f} s (target < {TARGET_WALL:.0f} s; "
-        f"ratio {wall / TARGET_WALL:.2f}), {total / wall:.1f} devices/s, "
+        f"ratio {wall / TARGET_WALL:.2f}; issue 13: < {TARGET_WALL_NOW:.0f} s "
+        f"{'met' if wall < TARGET_WALL_NOW else 'MISSED'}), {total / wall:.1f} devices/s, "
         f"tool peak RSS {rss:.0f} MiB (target < {TARGET_RSS_MIB:.0f}), hosts changed {changed}/{total}, "
         f"exit code {code}"
     )

@@ -33,6 +33,7 @@ from .runfolder import RunFolder
 
 if TYPE_CHECKING:
     from .options import Options
+    from .secrets import CommandSecrets
 
 #: How often a job sends what it has gathered when nothing waits for an answer, and waits for replies.
 FLUSH_SECONDS = 0.2
@@ -74,12 +75,11 @@ class Part(Protocol):
     devices: dict[str, Device]
     sites: list[str]
     options: Options
+    secrets: CommandSecrets
 
     def interrupt(self, signal_name: str = "SIGINT") -> None: ...
 
     def mask(self, text: str) -> str: ...
-
-    def resolve_secrets(self, radius_keys: bool) -> None: ...
 
     def check(self) -> Report: ...
 
@@ -327,7 +327,7 @@ def worker_ready(part: Part, radius_keys: bool) -> dict[str, str | None]:
     from .errors import InputError
 
     try:
-        part.resolve_secrets(radius_keys)
+        part.secrets.resolve(radius_keys)
         error = None
     except InputError as exc:
         error = str(exc)
@@ -387,7 +387,7 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
     if "stop" in reply:
         return JobResult(worker, error=str(reply["stop"]))
     lost: str | None = reply.get("lost")
-    part.resolve_secrets(radius_keys=job.kind == "push" and lost is None)
+    part.secrets.resolve(radius_keys=job.kind == "push" and lost is None)
     with _folder(channel, part.mask) as folder:
         report, plans = Report(job.kind, sites=dict(job.site_rows)), {}
         if job.kind == "check":

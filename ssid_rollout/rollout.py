@@ -8,11 +8,9 @@ the engine (engine.py) pushes, compensation (compensation.py) goes back, the run
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,18 +19,17 @@ from .model import Device, HostPlan, Section
 from .options import Options, check_options
 from .probe import failure_reason
 from .report import HostRow, Report, Status, plan_fields, plan_json
-from .runfolder import Journal, RunFolder
+from .runfolder import RunFolder
 
 if TYPE_CHECKING:
     from nornir.core import Nornir
 
-    from .reach import Jumps
     from .results import RunSettings
     from .runlife import Run
     from .scope import Observer, Scope
-    from .secrets import Credentials
+    from .secrets import CommandSecrets
 
-__all__ = ["Options", "Report", "Rollout", "touched_sections"]
+__all__ = ["Options", "Report", "Rollout"]
 
 
 class Rollout:
@@ -65,13 +62,11 @@ class Rollout:
             if site not in self.sites:
                 raise InputError("--canary-site", f"{site!r} is not a selected site" + hint(site, self.sites))
         self.special = {s: r for s, r in loaded.special_sites.items() if s in self.sites}
-        self._keys_needed = False
+        self.secrets = self._secrets()
         self._stop = threading.Event()
         self.interrupted_by: str | None = None
-        self._masker: tuple[tuple[str, ...], Any] | None = None
         #: the Dask scheduler check, push and rollback run on (cluster.py); its workers hold the secrets
         self.cluster = cluster_address(o)
-        self._secrets_remote = False
 
     def interrupt(self, signal_name: str = "SIGINT") -> None:
         """Stop the run as an operator's Ctrl-C does: no new host or site starts, hosts at work finish
@@ -82,16 +77,23 @@ class Rollout:
     def __getstate__(self) -> dict[str, Any]:
         """What a cluster worker gets (cluster.py): no secret (it resolves its own), nothing of this
         process."""
-        local = ("logins", "jump_passwords", "jumps", "radius_keys", "_masker", "_stop")
-        return {k: v for k, v in self.__dict__.items() if k not in local}
+        return {k: v for k, v in self.__dict__.items() if k not in ("secrets", "_stop")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _masker=None, _stop=threading.Event())
+        self.__dict__.update(state, _stop=threading.Event())
+        self.secrets = self._secrets()
+
+    def _secrets(self) -> CommandSecrets:
+        """The selected hosts' secrets, none resolved yet."""
+        from .secrets import CommandSecrets
+
+        o = self.options
+        return CommandSecrets(self.devices, shared_key=o.shared_radius_key, new_keys=o.accept_new_host_key)
 
     def part(self, hosts: Sequence[str], sites: Sequence[str], workers: int) -> Rollout:
         """This rollout narrowed to `hosts` and `sites`, for a cluster worker: no secrets, no processors,
         no question to ask; it runs there as one engine of `workers` sessions."""
-        from nornir.core.inventory import Hosts, Inventory
+        from .selection import narrow
 
         part = copy.copy(self)  # through __getstate__: what stays here stays here
         keep = set(hosts)
@@ -99,10 +101,8 @@ class Rollout:
         part.specs = {n: s for n, s in self.specs.items() if n in keep}
         part.sites = list(sites)
         part.special = {s: r for s, r in self.special.items() if s in part.sites}
-        inventory = self._inventory
-        chosen = Hosts({n: h for n, h in inventory.hosts.items() if n in keep})
-        part._inventory = Inventory(hosts=chosen, groups=inventory.groups, defaults=inventory.defaults)
-        part.cluster, part._secrets_remote = None, False
+        part._inventory = narrow(self._inventory, keep)
+        part.cluster = None
         part.options = replace(
             self.options,
             hosts=tuple(hosts),
@@ -116,50 +116,12 @@ class Rollout:
             confirm=None,
             processors=(),
         )
+        part.secrets = part._secrets()
         return part
-
-    # -- secrets: each command asks only for what it uses ------------------------------------------
-    @cached_property
-    def logins(self) -> dict[str, Credentials]:
-        """Each selected host's login: the inventory's username or SSID_ROLLOUT_USERNAME, the password
-        of the host, else of one of its groups, else SSID_ROLLOUT_PASSWORD (or the keyring's)."""
-        from .secrets import resolve_logins
-
-        return resolve_logins({n: (d.username, d.groups) for n, d in self.devices.items()})
-
-    @cached_property
-    def jump_passwords(self) -> dict[str, str]:
-        """The password of each jump server the selected hosts are reached through."""
-        from .secrets import resolve_jump_passwords
-
-        return resolve_jump_passwords(d.jump.hostname for d in self.devices.values() if d.jump)
-
-    @cached_property
-    def jumps(self) -> Jumps:
-        """The run's jump-server sessions: one per jump server, shared by every worker thread."""
-        from .reach import Jumps
-
-        return Jumps(self.jump_passwords, frozenset(self.options.accept_new_host_key))
-
-    @cached_property
-    def radius_keys(self) -> dict[str, str]:
-        """Each selected BRAS's key: only `plan` and `push` type one (check, verify, rollback never do)."""
-        from .secrets import resolve_radius_keys
-
-        bras = {n: d for n, d in self.devices.items() if d.role == "bras"}
-        return resolve_radius_keys(bras, shared=self.options.shared_radius_key)
 
     def mask(self, text: str) -> str:
         """Every secret this command knows of, and anything that looks like one, as ******."""
-        from .secrets import Masker
-
-        keys = tuple(self.radius_keys.values()) if self._keys_needed else ()
-        if self._masker is None or self._masker[0] != keys:
-            here = not self._secrets_remote  # on a cluster the workers mask what they send (cluster_tasks.py)
-            logins = {c.password for c in self.logins.values()} if here else set()
-            jumps = self.jump_passwords.values() if here else ()
-            self._masker = (keys, Masker([*sorted(logins), *jumps, *keys]))
-        return self._masker[1].mask(text)
+        return self.secrets.mask(text)
 
     # -- helpers ------------------------------------------------------------------------------------
     def spec_for(self, device: Device) -> Any:
@@ -183,7 +145,7 @@ class Rollout:
             force=o.force,
             reason=o.reason,
         )
-        self._check_partial_sites()
+        self._check_whole_sites()
         approvals(o, self.directory, self.special)  # an approved special site needs its approver's name
 
     def sites_to_push(self) -> list[str]:
@@ -198,52 +160,30 @@ class Rollout:
         source = Path(source)
         if source.is_symlink() or not (source / "journal.jsonl").is_file():
             raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
-        touched = touched_sections(read_journal(source / "journal.jsonl"))
+        touched = read_journal(source / "journal.jsonl").touched_sections()
         return {h: s for h, s in touched.items() if h in self.devices}
+
+    def _check_whole_sites(self) -> None:
+        from .selection import check_whole_sites
+
+        if not self.options.partial_site:
+            check_whole_sites(self.sites, self.all_devices, self.devices)
 
     def _site_filter(self) -> list[str] | None:
         """The sites a read or verify is limited to (None: every site of each device)."""
         return sorted(self.chosen_sites) if self.chosen_sites else None
-
-    def _check_partial_sites(self) -> None:
-        if self.options.partial_site:
-            return
-        for site in self.sites:
-            every = {n for n, d in self.all_devices.items() if site in d.sites}
-            missing = sorted(every - set(self.devices))
-            if missing:
-                raise InputError(
-                    "--hosts/--groups",
-                    f"site {site} would be pushed only in part (not selected: {', '.join(missing)}); "
-                    "select the whole site or pass --partial-site",
-                )
-
-    def resolve_secrets(self, radius_keys: bool) -> None:
-        """Every secret the command uses, from this process's environment or keyring, now: an input
-        error before any device is contacted (a cluster worker resolves its own)."""
-        if radius_keys:
-            self._need_keys()
-        self.logins  # noqa: B018 - resolving checks them
-        self.jump_passwords  # noqa: B018
 
     def _prepare(self, command: str, hosts: Sequence[str]) -> None:
         """Before the run folder: the secrets (push), or on a cluster its guards instead: reachable, a
         worker for each DCN, every worker with the secrets of its hosts (cluster.py)."""
         if self.cluster is None:
             if command == "push":
-                self._need_keys()
+                self.secrets.resolve(radius_keys=True)
             return
         from .cluster import preflight
 
-        self._secrets_remote = True
+        self.secrets.remote = True
         preflight(self, command, hosts)
-
-    def _need_keys(self) -> None:
-        """Resolve the logins and RADIUS keys now (an input error before anything is contacted)."""
-        self._keys_needed = True
-        self.radius_keys  # noqa: B018 - resolving checks them
-        self.logins  # noqa: B018
-        self.jump_passwords  # noqa: B018
 
     def nornir(self, folder: RunFolder | None = None, hosts: Sequence[str] | None = None) -> Nornir:
         """Nornir over the selected hosts, each pinned to its validated address and identity."""
@@ -262,13 +202,14 @@ class Rollout:
         nr = make_nornir(self._inventory, self.options.workers).with_processors(processors)
         nr = nr.filter(F(name__any=list(hosts if hosts is not None else self.devices)))
         for name, host in nr.inventory.hosts.items():
-            host.username, host.password = self.logins[name].username, self.logins[name].password
+            login = self.secrets.logins[name]
+            host.username, host.password = login.username, login.password
             extras: dict[str, Any] = {
                 "timeout": self.options.timeout,
                 "accept_new_host_key": name in self.options.accept_new_host_key,
             }
             if self.devices[name].jump:
-                extras["jump"] = (self.jumps, self.devices[name].jump)
+                extras["jump"] = (self.secrets.jumps, self.devices[name].jump)
             if folder is not None:
                 extras["session_log"] = folder.session_log(name)
                 extras["on_write"] = folder.on_write
@@ -293,7 +234,7 @@ class Rollout:
         return RunSettings(
             devices=self.devices,
             specs=self.specs,
-            radius_keys=self.radius_keys if self._keys_needed else {},
+            radius_keys=self.secrets.radius_keys if self.secrets.keys_needed else {},
             change_id=o.change_id or "adhoc",
             rotate_key=o.rotate_key,
             allow_unsaved=o.allow_unsaved,
@@ -342,7 +283,7 @@ class Rollout:
         if self.cluster is not None:
             from .cluster import check_on_cluster
 
-            self._secrets_remote = True
+            self.secrets.remote = True
             return check_on_cluster(self).masked(self.mask)
         report = Report("check")
         for name, (found, exc) in self._each(check_device, "check").items():
@@ -360,7 +301,7 @@ class Rollout:
         """Render, read and diff every host; enters no configuration mode anywhere."""
         from .engine import Engine
 
-        self._need_keys()
+        self.secrets.resolve(radius_keys=True)
         report = Report("plan")
         nr = self.nornir()
         engine = Engine(self.scope(), nr, report)
@@ -382,7 +323,7 @@ class Rollout:
         from .approvals import approvals, record
         from .runlife import close_run, finish, guarded, lock_devices, open_run
 
-        self._check_partial_sites()
+        self._check_whole_sites()
         self._prepare("push", list(self.devices))
         found = approvals(self.options, self.directory, self.special)
         run = open_run("push", self.options, self.settings, self.mask)
@@ -391,16 +332,12 @@ class Rollout:
             with guarded(run):
                 free = lock_devices(run, self.devices, self.sites, list(self.devices), self.row)
                 # a resumed run: what its first part applied is this run's too (rows, compensation)
-                before = touched_sections(run.folder.read_journal()) if self.options.resume else {}
+                before = run.folder.read_journal().touched_sections() if self.options.resume else {}
                 run.folder.journal("plan", hosts=list(self.devices), sites=self.sites)
                 plans = self._push_free(run, free, before)
             rows = {n: plan_json(p) for n, p in plans.items()}
             if before:  # the work orders keep the commands the first part sent
-                earlier = (
-                    json.loads(run.folder.read("plan.json"))
-                    if (run.folder.path / "plan.json").exists()
-                    else {}
-                )
+                earlier = run.folder.plans()
                 rows |= {n: earlier[n] for n in before if n in earlier and not rows.get(n, {}).get("forward")}
             run.folder.write_json("plan.json", rows)
             run.report.interrupted = self.interrupted_by
@@ -509,39 +446,3 @@ class Rollout:
         finally:
             nr.close_connections(on_failed=True)
             engine.record_timings()
-
-
-def touched_sections(journal: Journal) -> dict[str, list[Section]]:
-    """The sections a run may have left on each host, from its journal.
-
-    `applied` is written before a section is sent; `discarded` (a VRPv8 candidate cleared or a
-    trial aborted) drops what that host staged since its last confirmed commit. An event without
-    the fields rollback needs means the journal was damaged: refused, naming the line.
-    """
-    out: dict[str, list[Section]] = {}
-    staged: dict[str, int] = {}
-    for number, e in journal.events:
-        kind = e["event"]
-        if kind not in ("applied", "discarded", "committed"):
-            continue
-        host = e.get("host")
-        if not isinstance(host, str):
-            raise InputError(journal.where(number), f"a {kind!r} event without its host")
-        if kind == "applied":
-            path, lines, owner = _strings(e.get("path")), _strings(e.get("lines")), e.get("owner")
-            if path is None or lines is None or not isinstance(owner, str):
-                raise InputError(journal.where(number), "an 'applied' event without path, lines and owner")
-            out.setdefault(host, []).append(Section(path, lines, owner))
-        elif kind == "discarded":
-            out[host] = out.get(host, [])[: staged.get(host, 0)]
-        else:
-            staged[host] = len(out.get(host, []))
-    # a resumed run journals a section again when it re-sends it: undo it once
-    return {h: list(dict.fromkeys(sections)) for h, sections in out.items() if sections}
-
-
-def _strings(value: Any) -> tuple[str, ...] | None:
-    """A journal's list of strings, or None for anything else."""
-    if isinstance(value, list) and all(isinstance(x, str) for x in value):
-        return tuple(value)
-    return None

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .model import Section
 
 RUNS_DIR_ENV = "SSID_ROLLOUT_RUNS_DIR"
 JOURNAL = "journal.jsonl"
@@ -95,6 +96,41 @@ class Journal:
 
     def where(self, line: int) -> str:
         return f"{self.path}: line {line}"
+
+    def touched_sections(self) -> dict[str, list[Section]]:
+        """The sections the run may have left on each host.
+
+        `applied` is written before a section is sent; `discarded` (a VRPv8 candidate cleared or a
+        trial aborted) drops what that host staged since its last confirmed commit. An event without
+        the fields rollback needs means the journal was damaged: refused, naming the line.
+        """
+        out: dict[str, list[Section]] = {}
+        staged: dict[str, int] = {}
+        for number, e in self.events:
+            kind = e["event"]
+            if kind not in ("applied", "discarded", "committed"):
+                continue
+            host = e.get("host")
+            if not isinstance(host, str):
+                raise InputError(self.where(number), f"a {kind!r} event without its host")
+            if kind == "applied":
+                path, lines, owner = _strings(e.get("path")), _strings(e.get("lines")), e.get("owner")
+                if path is None or lines is None or not isinstance(owner, str):
+                    raise InputError(self.where(number), "an 'applied' event without path, lines and owner")
+                out.setdefault(host, []).append(Section(path, lines, owner))
+            elif kind == "discarded":
+                out[host] = out.get(host, [])[: staged.get(host, 0)]
+            else:
+                staged[host] = len(out.get(host, []))
+        # a resumed run journals a section again when it re-sends it: undo it once
+        return {h: list(dict.fromkeys(sections)) for h, sections in out.items() if sections}
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    """A journal's list of strings, or None for anything else."""
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return tuple(value)
+    return None
 
 
 def read_journal(path: Path) -> Journal:
@@ -199,6 +235,11 @@ class RunFolder:
 
     def read(self, name: str) -> str:
         return (self.path / name).read_text(encoding="utf-8")
+
+    def plans(self) -> dict[str, Any]:
+        """The sections the run sends, by host (plan.json; empty before it is written)."""
+        path = self.path / "plan.json"
+        return json.loads(self.read("plan.json")) if path.exists() else {}
 
     def journal(self, event: str, **fields: Any) -> None:
         """Append one event and force it to disk before anything else happens.

@@ -17,10 +17,14 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from ssid_rollout.errors import InputError
 from ssid_rollout.model import Device
+
+if TYPE_CHECKING:
+    from ssid_rollout.reach import Jumps
 
 KEYRING_SERVICE = "ssid-rollout"
 USERNAME_VAR = "SSID_ROLLOUT_USERNAME"
@@ -311,3 +315,56 @@ class MaskingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.mask(record.stack_info)
         return True
+
+
+class CommandSecrets:
+    """The secrets one command uses, resolved when first needed: `check` and `verify` never read a
+    RADIUS key. On a Dask cluster (`remote`) the workers resolve and mask their own (cluster_tasks.py)."""
+
+    def __init__(self, devices: Mapping[str, Device], *, shared_key: bool, new_keys: Iterable[str]) -> None:
+        self.devices, self.shared_key, self.new_keys = devices, shared_key, frozenset(new_keys)
+        self.keys_needed = False
+        self.remote = False
+        self._masker: tuple[tuple[str, ...], Masker] | None = None
+
+    @cached_property
+    def logins(self) -> dict[str, Credentials]:
+        """Each host's login: the inventory's username or SSID_ROLLOUT_USERNAME, the password of the
+        host, else of one of its groups, else SSID_ROLLOUT_PASSWORD (or the keyring's)."""
+        return resolve_logins({n: (d.username, d.groups) for n, d in self.devices.items()})
+
+    @cached_property
+    def jump_passwords(self) -> dict[str, str]:
+        """The password of each jump server the hosts are reached through."""
+        return resolve_jump_passwords(d.jump.hostname for d in self.devices.values() if d.jump)
+
+    @cached_property
+    def jumps(self) -> Jumps:
+        """The run's jump-server sessions: one per jump server, shared by every worker thread."""
+        from .reach import Jumps
+
+        return Jumps(self.jump_passwords, self.new_keys)
+
+    @cached_property
+    def radius_keys(self) -> dict[str, str]:
+        """Each BRAS's key: only `plan` and `push` type one (check, verify, rollback never do)."""
+        bras = {n: d for n, d in self.devices.items() if d.role == "bras"}
+        return resolve_radius_keys(bras, shared=self.shared_key)
+
+    def resolve(self, radius_keys: bool) -> None:
+        """Every secret the command uses, now: an input error before any device is contacted."""
+        if radius_keys:
+            self.keys_needed = True
+            self.radius_keys  # noqa: B018 - resolving checks them
+        self.logins  # noqa: B018
+        self.jump_passwords  # noqa: B018
+
+    def mask(self, text: str) -> str:
+        """Every secret this command knows of, and anything that looks like one, as ******."""
+        keys = tuple(self.radius_keys.values()) if self.keys_needed else ()
+        if self._masker is None or self._masker[0] != keys:
+            here = not self.remote  # on a cluster the workers mask what they send
+            logins = {c.password for c in self.logins.values()} if here else set()
+            jumps = self.jump_passwords.values() if here else ()
+            self._masker = (keys, Masker([*sorted(logins), *jumps, *keys]))
+        return self._masker[1].mask(text)

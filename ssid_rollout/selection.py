@@ -61,6 +61,28 @@ def expand(kind: str, values: Iterable[str], known: set[str]) -> set[str]:
     return out
 
 
+def check_whole_sites(sites: Iterable[str], every: Mapping[str, Device], selected: Iterable[str]) -> None:
+    """A push goes to whole sites: one left half-done would lose its users (--partial-site allows it)."""
+    chosen = set(selected)
+    for site in sites:
+        missing = sorted(n for n, d in every.items() if site in d.sites and n not in chosen)
+        if missing:
+            raise InputError(
+                "--hosts/--groups",
+                f"site {site} would be pushed only in part (not selected: {', '.join(missing)}); "
+                "select the whole site or pass --partial-site",
+            )
+
+
+def narrow(inventory: Inventory, hosts: Iterable[str]) -> Inventory:
+    """The Nornir inventory of `hosts` only, with every group and the defaults."""
+    from nornir.core.inventory import Hosts, Inventory
+
+    keep = set(hosts)
+    chosen = Hosts({n: h for n, h in inventory.hosts.items() if n in keep})
+    return Inventory(hosts=chosen, groups=inventory.groups, defaults=inventory.defaults)
+
+
 def make_nornir(source: Path | Inventory, workers: int) -> Nornir:
     """Nornir over an inventory folder (or its loaded inventory), threaded, with its ./nornir.log
     turned off (it would leak)."""

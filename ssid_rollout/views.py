@@ -284,8 +284,7 @@ def host_views(
     A plan report carries the sections in its rows; a push keeps them in the run's plan.json.
     """
     if plans is None:
-        exists = run is not None and (run.path / "plan.json").exists()
-        plans = json.loads(run.read("plan.json")) if run is not None and exists else {}
+        plans = run.plans() if run is not None else {}
     views = []
     for name in sorted(set(report.hosts) | set(devices)):
         row = report.hosts.get(name, {})

@@ -607,7 +607,7 @@ def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_
         monkeypatch.setenv(key, value)
     with lab(tmp_path, per_dcn=False) as (served, inventory):
         rollout = Rollout(inventory, PLAYBOOK, run_options(tmp_path, processes=2, approve_sites=(SPECIAL,)))
-        assert rollout.radius_keys  # this process has read them; its local workers start without one
+        assert rollout.secrets.radius_keys  # this process has read them; its local workers start without one
         monkeypatch.delenv(radius_key_variable("gz-bras-01"))
         report = rollout.push()
         assert report.exit_code == 1, report.to_dict()

@@ -294,10 +294,9 @@ def test_a_torn_last_line_is_skipped_with_a_warning_and_everything_else_rolled_b
 
 def _sections(run: Path) -> dict[str, Any]:
     """The applied sections of a journal whose last line is torn (read as rollback reads it)."""
-    from ssid_rollout.rollout import touched_sections
     from ssid_rollout.runfolder import read_journal
 
-    return touched_sections(read_journal(run / "journal.jsonl"))
+    return read_journal(run / "journal.jsonl").touched_sections()
 
 
 @pytest.mark.lab
