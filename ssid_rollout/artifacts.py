@@ -24,6 +24,7 @@ from .views import (
     HostView,
     Report,
     Texts,
+    by_site,
     commands_text,
     diff_lines,
     host_views,
@@ -99,14 +100,15 @@ def render_html(
         from .kpi import chart_svg
 
         chart = chart_svg(kpi, t.lang)  # inlined as is (the template marks it safe): kpi escapes its texts
+    serving = by_site(hosts)
     sites = [
         {
             "name": site,
             "label": directory.site_name(site),
             "reason": "",
             **row,
-            "hosts": [h.name for h in hosts if site in h.sites],
-            "departments": sorted({h.department for h in hosts if site in h.sites}),
+            "hosts": [h.name for h in serving.get(site, [])],
+            "departments": sorted({h.department for h in serving.get(site, [])}),
         }
         for site, row in sorted(report.sites.items())
     ]

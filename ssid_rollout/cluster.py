@@ -217,7 +217,8 @@ def push_on_cluster(
         groups = site_groups(rollout, jobs.workers if rollout.cluster else None)
         threads = _threads(rollout, len(groups))
         for dcn, sites in groups:
-            hosts = [n for n, d in rollout.devices.items() if any(s in d.sites for s in sites)]
+            chosen = set(sites)
+            hosts = [n for n, d in rollout.devices.items() if not chosen.isdisjoint(d.sites)]
             ours = [h for h in free if h in hosts]
             if ours:
                 rows = {s: row for s, row in run.report.sites.items() if s in sites}

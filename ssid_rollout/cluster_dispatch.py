@@ -243,17 +243,23 @@ class Dispatch:
         acknowledged, whether it may start, whether another attempt has taken its job over."""
         answers: dict[str, dict[str, Any]] = {}
         claims: list[tuple[Running, str, str]] = []
+        events: list[tuple[str, dict[str, Any]]] = []
         journaled = False
         for name, attempt, batch in items:
             running = self._running[name]
             for seq, kind, *args in batch:
                 if kind == "claim":
                     claims.append((running, attempt, str(args[0])))
+                elif kind in ("note", "journal"):
+                    events.append((str(args[0]), dict(args[1])))
+                    journaled |= kind == "journal"
                 else:
-                    journaled |= self._write(running, kind, args)
+                    self._write(running, kind, args)
                 answers.setdefault(attempt, {})["ack"] = seq
-        if journaled and self.folder is not None:
-            self.folder.sync()
+        if self.folder is not None:
+            self.folder.notes(events)
+            if journaled:
+                self.folder.sync()
         for running, attempt, worker in claims:
             answers[attempt]["reply"] = self._claim(running, attempt, worker)
             if self._interrupted and self.rollout.interrupted_by:  # a job that starts after Ctrl-C
@@ -265,20 +271,16 @@ class Dispatch:
         for attempt, answer in answers.items():
             self._reply(attempt, answer)
 
-    def _write(self, running: Running, kind: str, args: list[Any]) -> bool:
-        """One event or file into the run folder; True for a journal event (it must reach the disk). A
-        backup or file names one of the job's hosts: nothing a worker says can write elsewhere."""
+    def _write(self, running: Running, kind: str, args: list[Any]) -> None:
+        """One file into the run folder. A backup or file names one of the job's hosts: nothing a worker
+        says can write elsewhere."""
         if self.folder is None:
-            return False
-        if kind in ("note", "journal"):
-            self.folder.note(str(args[0]), **dict(args[1]))
-            return kind == "journal"
+            return
         ours, name = running.job.part.devices, str(args[0])
         if kind == "backup" and name in ours:
             self.folder.write_backup(name, str(args[1]))
         elif kind == "write" and name.startswith("undo/") and name.endswith(".txt") and name[5:-4] in ours:
             self.folder.write(name, str(args[1]))
-        return False
 
     def _claim(self, running: Running, attempt: str, worker: str) -> dict[str, Any]:
         """An attempt starts: the first goes on; a later one means Dask lost the worker of the one before

@@ -199,4 +199,9 @@ def _width(value: Any) -> int:
     import unicodedata
 
     lines = str(value if value is not None else "").splitlines() or [""]
-    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in lines)
+    return max(
+        len(line)
+        if line.isascii()
+        else sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+        for line in lines
+    )

@@ -303,6 +303,15 @@ def host_views(
     return views
 
 
+def by_site(hosts: Iterable[HostView]) -> dict[str, list[HostView]]:
+    """Each site's hosts, in the given order, sites sorted (one pass: a province has 1,000s of both)."""
+    out: dict[str, list[HostView]] = {}
+    for h in hosts:
+        for site in h.sites:
+            out.setdefault(site, []).append(h)
+    return dict(sorted(out.items()))
+
+
 def _sections(rows: Iterable[Mapping[str, Any]] | None) -> tuple[Section, ...]:
     return tuple(Section(tuple(r["path"]), tuple(r["lines"]), r["owner"]) for r in rows or ())
 

@@ -24,6 +24,7 @@ from .views import (
     Report,
     Texts,
     apply_mode,
+    by_site,
     code_block,
     commands_text,
     md_table,
@@ -117,10 +118,8 @@ def build(report: Report, hosts: list[HostView], directory: Directory) -> list[W
 
 
 def site_teams(report: Report, hosts: list[HostView], directory: Directory) -> list[SiteTeam]:
-    sites = sorted({s for h in hosts for s in h.sites})
     out = []
-    for site in sites:
-        mine = [h for h in hosts if site in h.sites]
+    for site, mine in by_site(hosts).items():
         special = directory.special.get(site)
         out.append(
             SiteTeam(

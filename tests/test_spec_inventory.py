@@ -1085,6 +1085,30 @@ def test_masker_prefilter_changes_nothing(secrets: list[str], text: str) -> None
     assert masker.mask(text) == plain.sub(module._replace, masker._known.sub(module.MASK, text))
 
 
+@PROPERTY_SETTINGS
+@given(secrets=st.lists(SECRET, min_size=1, max_size=3), texts=st.lists(MASKABLE, min_size=1, max_size=5))
+def test_a_journal_batch_masked_at_once_is_each_event_masked(
+    secrets: list[str], texts: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The parent of cluster workers writes a batch of their events with one masking pass: the journal
+    is the same as masking each event, whatever the events hold (no pattern crosses a line's end)."""
+    from ssid_rollout.runfolder import RunFolder
+
+    masker = Masker(secrets)
+    events = [("send", {"host": "h", "lines": [text, *secrets]}) for text in texts]
+    one, each = (RunFolder(tmp_path_factory.mktemp("run"), masker.mask) for _ in range(2))
+    one.notes(events)
+    for event, fields in events:
+        each.note(event, **fields)
+    one.close(), each.close()
+
+    def lines(folder: RunFolder) -> list[Any]:
+        return [{k: v for k, v in e.items() if k != "t"} for e in folder.events()]
+
+    assert lines(one) == lines(each)
+    assert not any(secret in str(lines(one)) for secret in secrets)
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("key", ["Ab1\\TailSecret", "Ab1%^%#Tail", "x#y^z%Tail w"])
 def test_a_key_the_keyword_pattern_would_cut_short_is_masked_whole(key: str) -> None:
