@@ -130,3 +130,55 @@ def test_an_engine_bug_leaves_a_masked_traceback_and_one_line_naming_it(
     assert "Traceback" in log and "broken_wave" in log and "stage bug" in log
     assert key not in log and key not in result.output and "******" in log
     assert (run / "ssid-rollout.log").stat().st_mode & 0o777 == 0o600
+
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ssid_rollout"
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """The package modules `path` imports at run time (in functions too; `if TYPE_CHECKING:` not)."""
+    import ast
+
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts) for p in PACKAGE.rglob("*.py")}
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - child.level + 1] if child.level else []
+                name = ".".join([*base, *([child.module] if child.module else [])])
+                for alias in child.names:
+                    target = f"{name}.{alias.name}"
+                    found.add(target if target in modules else name)
+            elif isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return {m.removesuffix(".__init__") for m in found if m in modules or f"{m}.__init__" in modules}
+
+
+@pytest.mark.unit
+def test_the_package_reads_top_down_in_modules_a_newcomer_can_read() -> None:
+    """Issue 13: no module outside the lab over 450 lines, and no import cycle, counting the imports
+    made inside functions (a cycle there is a tangle even when Python tolerates it)."""
+    from graphlib import CycleError, TopologicalSorter
+
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if "lab" not in p.relative_to(PACKAGE).parts
+        and (n := len(p.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert long == {}
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        graph[name] = _imports(path, package) - {name}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        pytest.fail(f"import cycle: {' -> '.join(exc.args[1])}")
