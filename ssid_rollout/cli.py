@@ -75,7 +75,7 @@ def _run(
     except RolloutError as exc:
         fail(exc, as_json)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once
-        typer.echo("ssid-rollout: interrupted at once: see the run folder's journal", err=True)
+        typer.echo("ssid-rollout: " + _("interrupted at once: see the run folder's journal"), err=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback, for anything unforeseen
         fail(exc, as_json)
@@ -128,11 +128,10 @@ def _interruptible() -> Iterator[None]:
         name = signal.Signals(signum).name
         _ROLLOUT[0].interrupt(name)
         signal.signal(signal.SIGINT, signal.default_int_handler)  # the next Ctrl-C is final
-        typer.echo(
-            f"ssid-rollout: {name}: stopping: no new host starts; hosts at work finish their section "
-            "(Ctrl-C again to stop at once)",
-            err=True,
+        stopping = _(
+            "stopping: no new host starts; hosts at work finish their section (Ctrl-C again to stop at once)"
         )
+        typer.echo(f"ssid-rollout: {name}: {stopping}", err=True)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -149,7 +148,7 @@ def _rollout(kw: dict[str, Any]) -> Any:
     inventory, playbook = kw.pop("inventory"), kw.pop("playbook")
     for path, name in ((inventory, "--inventory"), (playbook, "--playbook")):
         if not path.exists():
-            raise InputError(name, f"{path} does not exist")
+            raise InputError(name, _("{path} does not exist").format(path=path))
     for key in (
         "hosts",
         "groups",
@@ -250,7 +249,7 @@ def _plan(kw: dict[str, Any], folder: Path | None) -> Any:
 @_command(SELECTION, ROTATE, CHANGE, PUSH, CLUSTER, OUTPUT)
 def push(kw: dict[str, Any]) -> Any:
     """Apply the difference per site: switch, then BRAS, then AC; verify, save, compensate."""
-    change_id = _need(kw, "change_id", "--change-id", "push needs a change id")
+    change_id = _need(kw, "change_id", "--change-id", _("push needs a change id"))
     yes = kw.pop("yes")
     kw["confirm"] = None if yes else _ask_next_waves
     rollout = _rollout(kw)
@@ -279,8 +278,8 @@ def verify(kw: dict[str, Any]) -> Any:
 @_command(SELECTION, RUN, CHANGE, CLUSTER, OUTPUT)
 def rollback(kw: dict[str, Any]) -> Any:
     """Restore what one run changed, from its journal and backups."""
-    run = _need(kw, "run", "--run", "rollback needs the run folder to restore")
-    _need(kw, "change_id", "--change-id", "rollback needs a change id")
+    run = _need(kw, "run", "--run", _("rollback needs the run folder to restore"))
+    _need(kw, "change_id", "--change-id", _("rollback needs a change id"))
     yes = kw.pop("yes")
     del kw["run"]
     rollout = _rollout({**kw, "partial_site": True})

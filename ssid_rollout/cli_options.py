@@ -40,11 +40,11 @@ def check_output(path: Path | None, flag: str) -> None:
         return
     folder = path.parent
     if path.is_dir():
-        raise InputError(flag, f"{path} is a folder")
+        raise InputError(flag, _("{path} is a folder").format(path=path))
     if not folder.is_dir():
-        raise InputError(flag, f"folder {folder} does not exist")
+        raise InputError(flag, _("folder {path} does not exist").format(path=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(flag, f"folder {folder} is not writable")
+        raise InputError(flag, _("folder {path} is not writable").format(path=folder))
 
 
 def output_folder(folder: Path | None, flag: str) -> Path | None:

@@ -10,6 +10,7 @@ import typer
 
 from .cli_options import check_output, fail
 from .errors import InputError, RolloutError
+from .i18n import _
 
 tools = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
 
@@ -67,7 +68,7 @@ def portal_url(
     built = check_url is None
     if check_url is None:
         if not wlanuserip:
-            fail(InputError("--wlanuserip", "needed to build a URL (or pass --check URL)"), as_json)
+            fail(InputError("--wlanuserip", _("needed to build a URL (or pass --check URL)")), as_json)
         check_url = portal.build_url(
             base,
             wlanuserip=wlanuserip or "",
@@ -133,13 +134,12 @@ def _add_kpi_to_run(run: Path, inventory: Path, playbook: Path, summary: Any) ->
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError("--run", f"{run} has no report.json") from None
+        raise InputError("--run", _("{path} has no report.json").format(path=run)) from None
     except (OSError, ValueError) as exc:
-        raise InputError(
-            str(path), f"is not a report this tool wrote ({' '.join(str(exc).split())[:80]})"
-        ) from None
+        why = " ".join(str(exc).split())[:80]
+        raise InputError(str(path), _("is not a report this tool wrote ({why})").format(why=why)) from None
     if not isinstance(data, dict):
-        raise InputError(str(path), "is not a report this tool wrote (not a JSON object)")
+        raise InputError(str(path), _("is not a report this tool wrote (not a JSON object)"))
     Report.of(data, str(path))
     spec = load_spec(playbook)
     write_artifacts(RunFolder(run, Masker([]).mask), data, load_devices(inventory, spec), spec, kpi=summary)

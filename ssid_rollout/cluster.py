@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from .cluster_dispatch import Parent, Running, Workers, dispatch, resource, session
 from .cluster_tasks import JobResult
 from .errors import GuardError, InputError
+from .i18n import _
 from .model import STAGE_ORDER, Device, HostPlan, Section
 from .options import Options
 from .progress import Progress
@@ -49,7 +50,10 @@ def cluster_address(options: Options) -> str | None:
     """`--cluster`, else SSID_ROLLOUT_CLUSTER: a scheduler's tcp:// or tls:// address, or None."""
     address = options.cluster or os.environ.get(CLUSTER_ENV) or None
     if address is not None and not _ADDRESS.fullmatch(address):
-        raise InputError("--cluster", f"{address[:80]!r} is not a scheduler address like tcp://HOST:8786")
+        shown = repr(address[:80])
+        raise InputError(
+            "--cluster", _("{address} is not a scheduler address like tcp://HOST:8786").format(address=shown)
+        )
     return address
 
 
@@ -120,8 +124,10 @@ def site_groups(rollout: Parent, workers: Workers | None) -> list[tuple[str | No
     if _staged(o):
         raise InputError(
             "--cluster",
-            "--canary, --canary-site and --wave-size ask between waves, in one engine: push them "
-            "without --cluster from a server that reaches their hosts, or push each wave's sites with --site",
+            _(
+                "--canary, --canary-site and --wave-size ask between waves, in one engine: push them without "
+                "--cluster from a server that reaches their hosts, or push each wave's sites with --site"
+            ),
         )
     by_dcn: dict[str | None, list[str]] = {}
     for members in components(devices, rollout.sites):
@@ -129,12 +135,14 @@ def site_groups(rollout: Parent, workers: Workers | None) -> list[tuple[str | No
         dcns = sorted({d for d in (devices[h].dcn for h in hosts) if d})
         if len(dcns) > 1:
             where = "; ".join(f"{d}: {', '.join(h for h in hosts if devices[h].dcn == d)}" for d in dcns)
+            sites = ", ".join(members[:4]) + (" ..." if len(members) > 4 else "")
             raise InputError(
                 "data.dcn",
-                f"sites {', '.join(members[:4])}{' ...' if len(members) > 4 else ''} share devices reached "
-                f"from several DCNs ({where}): one engine pushes them on one worker, so their hosts must "
-                "be in one DCN; correct data.dcn, or push them without --cluster from a server that "
-                "reaches both",
+                _(
+                    "sites {sites} share devices reached from several DCNs ({where}): one engine pushes "
+                    "them on one worker, so their hosts must be in one DCN; correct data.dcn, or push them "
+                    "without --cluster from a server that reaches both"
+                ).format(sites=sites, where=where),
             )
         by_dcn.setdefault(dcns[0] if dcns else None, []).extend(members)
     return [
@@ -183,10 +191,12 @@ def _guard(
         if not workers.able(dcn):
             named = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
             raise GuardError(
-                f"cluster {where}: no worker of DCN {dcn} for {named}: start one there with "
-                f"`dask worker {where} --resources {resource(dcn)}=1`"
+                _(
+                    "cluster {cluster}: no worker of DCN {dcn} for {hosts}: start one there with "
+                    "`dask worker {cluster} --resources {resource}=1`"
+                ).format(cluster=where, dcn=dcn, hosts=named, resource=resource(dcn))
                 if dcn
-                else f"cluster {where}: no worker at all for {named}"
+                else _("cluster {cluster}: no worker at all for {hosts}").format(cluster=where, hosts=named)
             )
     ours = version("ssid_rollout")
     for dcn, members in by_dcn.items():
@@ -195,7 +205,8 @@ def _guard(
         for address, answer in sorted(answers.items()):
             worker = f"worker {workers.name(address)}" + (f" ({resource(dcn)})" if dcn else "")
             if answer["version"] != ours:
-                raise GuardError(f"{worker} runs ssid_rollout {answer['version']}, this machine {ours}")
+                differs = _("{worker} runs ssid_rollout {version}, this machine {ours}")
+                raise GuardError(differs.format(worker=worker, version=answer["version"], ours=ours))
             if answer["error"]:
                 raise InputError(worker, str(answer["error"]))
 

@@ -19,6 +19,7 @@ from nornir.core.plugins.connections import ConnectionPluginRegister
 from nornir.core.task import Task
 
 from .errors import ConnectError, IdentityError
+from .i18n import _
 from .model import Device, JumpHost
 from .platforms import platform_for
 from .platforms.base import Platform
@@ -131,7 +132,7 @@ def connect(
         )
     except NetmikoAuthenticationException:
         _release(sock, jump)
-        raise ConnectError(host, "auth", "authentication refused") from None
+        raise ConnectError(host, "auth", _("authentication refused")) from None
     except NetmikoTimeoutException as exc:
         _release(sock, jump)
         raise login_failure(host, hostname, port, str(exc), conn_timeout) from None
@@ -182,14 +183,15 @@ def _release(sock: paramiko.Channel | None, jump: tuple[Jumps, JumpHost] | None)
 
 def login_failure(host: str, hostname: str, port: int, text: str, timeout: float) -> ConnectError:
     """Netmiko's words for a failed connection as a typed error, probed again for the exact cause."""
-    from .probe import no_common_kex, tcp_probe
+    from .probe import no_common_kex, tcp_problem
 
-    first = text.strip().splitlines()[0] if text.strip() else "no answer"
+    first = text.strip().splitlines()[0] if text.strip() else _("no answer")
+    timed_out = _("timeout: {answer}").format(answer=first)
     if "TCP connection" in text or "DNS failure" in text:
-        reason = tcp_probe(hostname, port, min(5.0, timeout))
-        kind = "refused" if reason and reason.startswith("port closed") else "timeout"
-        return ConnectError(host, kind, reason or f"timeout: {first}")
+        problem = tcp_problem(hostname, port, min(5.0, timeout))
+        kind = "refused" if problem and problem[0] == "refused" else "timeout"
+        return ConnectError(host, kind, problem[1] if problem else timed_out)
     if "Incompatible ssh peer" in text:
         offered = paramiko.Transport._preferred_kex  # type: ignore[attr-defined]
         return ConnectError(host, "kex", no_common_kex(hostname, port, offered))
-    return ConnectError(host, "timeout", f"timeout: {first}")
+    return ConnectError(host, "timeout", timed_out)

@@ -20,7 +20,7 @@ _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$"
 def parse_window(text: str, where: str = "--window") -> tuple[time, time]:
     match = _WINDOW_RE.match(text.strip())
     if not match:
-        raise InputError(where, f"{text!r} is not HH:MM-HH:MM")
+        raise InputError(where, _("{value} is not HH:MM-HH:MM").format(value=repr(text)))
     h1, m1, h2, m2 = map(int, match.groups())
     return time(h1, m1), time(h2, m2)
 
@@ -43,7 +43,7 @@ def check_window(
     try:
         zone = ZoneInfo(timezone or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError("--timezone", f"unknown time zone {timezone!r}") from None
+        raise InputError("--timezone", _("unknown time zone {zone}").format(zone=repr(timezone))) from None
     local = (now or datetime.now(zone)).astimezone(zone)
     if in_window(span, local.time()):
         return None

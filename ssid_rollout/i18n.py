@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, reduce
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,13 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction only: translated later, where the language is known."""
     return message
+
+
+def joined(items: Iterable[str], template: str = N_("{first} and {second}")) -> str:
+    """`a and b and c` in the current language: a message's list of names; `template` (marked with
+    N_) joins two of them."""
+    pair = _(template)
+    return reduce(lambda first, item: pair.format(first=first, second=item), items)
 
 
 def check_lang(value: str, where: str = "--lang") -> str:

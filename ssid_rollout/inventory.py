@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from .errors import InputError
 from .hostdata import ROLE_MODELS, DefaultsEntry
+from .i18n import N_, _, joined
 from .inventory_files import (
     DEFAULTS_FILE,
     DEFAULTS_ONLY,
@@ -75,7 +76,7 @@ class _HostCheck:
         return self._origin(field).at(f"data.{field}")
 
     def fail(self, field: str, message: str) -> InputError:
-        suffix = "" if self._origin(field) == self.origin else f" (host {self.name})"
+        suffix = "" if self._origin(field) == self.origin else " " + _("(host {host})").format(host=self.name)
         return InputError(self.where(field), message + suffix)
 
 
@@ -126,7 +127,7 @@ def _load(inventory_dir: Path, spec: ServiceSpec, table: HostTable | None) -> Lo
     defaults_data = read_yaml(defaults_file, required=False)
     raw_hosts = entries(hosts_file, hosts_data)
     if not raw_hosts:
-        raise InputError(f"{hosts_file}: (document)", "lists no hosts")
+        raise InputError(f"{hosts_file}: (document)", _("lists no hosts"))
     raw_groups = entries(groups_file, groups_data)
     settings = settings_of(defaults_file, defaults_data)
     if table is not None:
@@ -153,7 +154,7 @@ def _load(inventory_dir: Path, spec: ServiceSpec, table: HostTable | None) -> Lo
         for site in getattr(settings, key):
             if site not in site_fields:
                 where = f"{defaults_file}: data.{key}.{site}"
-                raise InputError(where, "names a site no host serves" + hint(site, site_fields))
+                raise InputError(where, _("names a site no host serves") + hint(site, site_fields))
     directory = Directory.of(settings)
     return LoadedInventory(
         devices=devices,
@@ -193,7 +194,7 @@ def _resolve(host: Host, files: Mapping[str, Path]) -> _HostCheck:
         if key not in DEFAULTS_ONLY:
             check.data[key] = value
         elif origins[key].entry is not None:
-            raise check.fail(key, f"belongs in {DEFAULTS_FILE} only")
+            raise check.fail(key, _("belongs in {file} only").format(file=DEFAULTS_FILE))
     return check
 
 
@@ -201,9 +202,10 @@ def _role(host: Host, origin: _Origin) -> Role:
     names = [group.name for group in host.extended_groups()]
     roles = [role for role in STAGE_ORDER if role in names]
     if len(roles) != 1:
-        found = ", ".join(roles) or "none"
+        found = ", ".join(roles) or _("none")
         raise InputError(
-            origin.at("groups"), f"needs exactly one role group among bras, switch, ac (found {found})"
+            origin.at("groups"),
+            _("needs exactly one role group among bras, switch, ac (found {found})").format(found=found),
         )
     return roles[0]
 
@@ -214,19 +216,19 @@ def _site_key(check: _HostCheck) -> str:
 
 def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
     if "site" in check.data and "sites" in check.data:
-        raise check.fail("sites", "use either data.site (one site) or data.sites (several), not both")
+        raise check.fail("sites", _("use either data.site (one site) or data.sites (several), not both"))
     many = "sites" in check.data
     model = ROLE_MODELS[role][many]
     try:
         data = model.model_validate(check.data)
     except ValidationError as exc:
-        raise check.fail(*first_error(exc, missing=f"missing: every {role} needs it")) from None
+        raise check.fail(*first_error(exc, missing=_needed(role))) from None
     sites = {site: _attachment(site, part) for site, part in _parts(data).items()}
     _check_attachments(check, many, sites, vlan)
     hostname, port = _address(host, check.origin)
     if hostname is None or host.platform is None:
         missing = "hostname" if hostname is None else "platform"
-        raise InputError(check.origin.at(missing), f"missing: every {role} needs it")
+        raise InputError(check.origin.at(missing), _needed(role))
     platform = _platform(host.platform, role, check)
     _check_interfaces(check, many, sites, platform)
     return Device(
@@ -252,6 +254,10 @@ def _device(host: Host, role: Role, check: _HostCheck, vlan: int) -> Device:
     )
 
 
+def _needed(role: Role) -> str:
+    return _("missing: every {role} needs it").format(role=role)
+
+
 def _platform(name: str, role: Role, check: _HostCheck) -> Platform:
     """The registered platform of a Netmiko device_type, if it can hold this role."""
     from .platforms import PLATFORMS
@@ -259,9 +265,15 @@ def _platform(name: str, role: Role, check: _HostCheck) -> Platform:
     platform = PLATFORMS.get(name)
     if platform is None:
         where = check.origins.get("platform", check.origin)
-        raise InputError(where.at("platform"), f"{name!r} is not one of {', '.join(sorted(PLATFORMS))}")
+        known = ", ".join(sorted(PLATFORMS))
+        raise InputError(
+            where.at("platform"), _("{name} is not one of {known}").format(name=repr(name), known=known)
+        )
     if role not in platform.roles:
-        raise InputError(check.origin.at("platform"), f"{name} devices cannot be a {role} here")
+        raise InputError(
+            check.origin.at("platform"),
+            _("{platform} devices cannot be a {role} here").format(platform=name, role=role),
+        )
     return platform
 
 
@@ -269,14 +281,23 @@ def _check_interfaces(
     check: _HostCheck, many: bool, sites: Mapping[str, SiteAttachment], platform: Platform
 ) -> None:
     """Interface names in the platform's own forms (`10GE1/0/13`, `GigabitEthernet 0/1` ...)."""
-    names, like = platform.interface_re, f"a {platform.name} interface name like {platform.interface_hint}"
+    names = platform.interface_re
+    like = _("a {platform} interface name like {example}").format(
+        platform=platform.name, example=platform.interface_hint
+    )
     for site, part in sites.items():
         prefix = f"sites.{site}." if many else ""
         for index, port in enumerate(part.trunk_ports):
             if not names.fullmatch(port):
-                raise check.fail(f"{prefix}trunk_ports[{index}]", f"{port!r} is not {like}")
+                raise check.fail(
+                    f"{prefix}trunk_ports[{index}]",
+                    _("{port} is not {like}").format(port=repr(port), like=like),
+                )
         if part.subinterface and not names.fullmatch(part.subinterface.rsplit(".", 1)[0]):
-            raise check.fail(f"{prefix}subinterface", f"{part.subinterface!r} is not on {like}")
+            shown = repr(part.subinterface)
+            raise check.fail(
+                f"{prefix}subinterface", _("{port} is not on {like}").format(port=shown, like=like)
+            )
 
 
 def _address(host: Host, origin: _Origin) -> tuple[str | None, int | None]:
@@ -289,7 +310,7 @@ def _address(host: Host, origin: _Origin) -> tuple[str | None, int | None]:
         if options.hostname is not None or options.port is not None
     }
     if len(given) > 1:
-        raise InputError(origin.at("connection_options"), "two plugins give two different addresses")
+        raise InputError(origin.at("connection_options"), _("two plugins give two different addresses"))
     return next(iter(given), default)
 
 
@@ -319,29 +340,28 @@ def _check_attachments(check: _HostCheck, many: bool, sites: Mapping[str, SiteAt
 
     def once(key: tuple[str, object], site: str, name: str, problem: str) -> None:
         if key in seen:
-            raise check.fail(at(site, name), f"{problem} (also under site {seen[key]})")
+            also = _("(also under site {site})").format(site=seen[key])
+            raise check.fail(at(site, name), f"{problem} {also}")
         seen[key] = site
 
     for site, part in sites.items():
         for port in part.trunk_ports:
-            once(("port", port), site, "trunk_ports", f"{port} is listed twice")
+            once(("port", port), site, "trunk_ports", _("{port} is listed twice").format(port=port))
         if part.subinterface:
             parent = part.subinterface.split(".", 1)[0]
-            once(("sub", part.subinterface), site, "subinterface", f"{part.subinterface} is used twice")
-            once(
-                ("trunk", parent),
-                site,
-                "subinterface",
-                f"two sub-interfaces with user-vlan {vlan} on {parent}",
-            )
+            twice = _("{port} is used twice").format(port=part.subinterface)
+            once(("sub", part.subinterface), site, "subinterface", twice)
+            both = _("two sub-interfaces with user-vlan {vlan} on {port}").format(vlan=vlan, port=parent)
+            once(("trunk", parent), site, "subinterface", both)
         if part.region is not None:
-            once(("region", part.region), site, "region", f"region {part.region} is used twice")
+            once(("region", part.region), site, "region", _("region {n} is used twice").format(n=part.region))
         for ap in sorted({vap.ap for vap in part.vaps}):
-            once(("ap", ap), site, "vaps", f"AP {ap} is listed under two sites")
+            once(("ap", ap), site, "vaps", _("AP {ap} is listed under two sites").format(ap=ap))
         radios: set[tuple[int, int]] = set()
         for index, vap in enumerate(part.vaps):
             if (vap.ap, vap.radio) in radios:
-                raise check.fail(at(site, f"vaps[{index}]"), f"AP {vap.ap} radio {vap.radio} is bound twice")
+                bound = _("AP {ap} radio {radio} is bound twice").format(ap=vap.ap, radio=vap.radio)
+                raise check.fail(at(site, f"vaps[{index}]"), bound)
             radios.add((vap.ap, vap.radio))
 
 
@@ -355,7 +375,7 @@ def _service(host: Host, check: _HostCheck, files: Mapping[str, Path], spec: Ser
             continue
         where = origin.at("data.service")
         if not isinstance(overrides, dict):
-            raise InputError(where, "must be a mapping of overridable playbook keys")
+            raise InputError(where, _("must be a mapping of overridable playbook keys"))
         for key, value in flatten_overrides(overrides, where).items():
             merged[key] = value
             sources[key] = where
@@ -377,8 +397,12 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
                 continue
             other = unique.setdefault((label, value), name)
             if other != name:
-                what = "same address and port as" if label == "hostname" else "same as"
-                raise InputError(f"{hosts_file}: {name}.{label}", f"{what} host {other}'s")
+                same = (
+                    _("same address and port as host {other}'s")
+                    if label == "hostname"
+                    else _("same as host {other}'s")
+                )
+                raise InputError(f"{hosts_file}: {name}.{label}", same.format(other=other))
     # the site with the fewest hosts first: a typo in one host's site makes a site of one host
     # (named at that host's field) and leaves a role missing at the site it meant
     by_size = sorted(sites_of(devices).items(), key=lambda item: (sum(map(len, item[1].values())), item[0]))
@@ -386,9 +410,9 @@ def _check_fleet(devices: Mapping[str, Device], hosts_file: Path, site_fields: M
         missing = [role for role in STAGE_ORDER if not roles.get(role)]
         if missing:
             have = "; ".join(f"{role} {', '.join(hosts)}" for role, hosts in roles.items())
-            raise InputError(
-                site_fields[site], f"site {site} has no {' and no '.join(missing)} serving it (has {have})"
-            )
+            absent = joined(missing, N_("{first} and no {second}"))
+            text = _("site {site} has no {roles} serving it (has {have})")
+            raise InputError(site_fields[site], text.format(site=site, roles=absent, have=have))
 
 
 def _normal_address(hostname: str) -> str:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from .errors import InputError
 from .hostdata import DefaultsEntry, Entry, Settings, identifier
+from .i18n import N_, _
 from .yamlfiles import field_path, first_error, parse_yaml
 
 if TYPE_CHECKING:
@@ -24,12 +25,13 @@ if TYPE_CHECKING:
 HOSTS_FILE, GROUPS_FILE, DEFAULTS_FILE = "hosts.yaml", "groups.yaml", "defaults.yaml"
 #: Keys that describe the whole inventory, not a host: only in defaults.yaml.
 DEFAULTS_ONLY = ("special_sites", "window", "timezone", "site_info", "contacts")
-#: Keys that would put a credential in the inventory; refused wherever they appear.
+#: Keys that would put a credential in the inventory; refused wherever they appear (the message
+#: translated where it is raised: `_(CREDENTIAL_KEYS[key])`).
 CREDENTIAL_KEYS = {
-    "password": "plain-text password refused: use SSID_ROLLOUT_PASSWORD(_<HOST>|_<GROUP>) or the keyring",
-    "secret": "plain-text secret refused: use SSID_ROLLOUT_PASSWORD or the keyring",
-    "radius_key": "RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring",
-    "shared_key": "RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring",
+    "password": N_("plain-text password refused: use SSID_ROLLOUT_PASSWORD(_<HOST>|_<GROUP>) or the keyring"),
+    "secret": N_("plain-text secret refused: use SSID_ROLLOUT_PASSWORD or the keyring"),
+    "radius_key": N_("RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring"),
+    "shared_key": N_("RADIUS keys come from SSID_ROLLOUT_RADIUS_KEY_<HOST> or the keyring"),
 }
 
 
@@ -64,7 +66,7 @@ def paths(inventory_dir: Path) -> tuple[Path, Path, Path]:
     if not inventory_dir.is_dir():
         raise InputError(
             f"{inventory_dir}: (folder)",
-            "is not an inventory folder (hosts.yaml, groups.yaml, defaults.yaml)",
+            _("is not an inventory folder (hosts.yaml, groups.yaml, defaults.yaml)"),
         )
     return inventory_dir / HOSTS_FILE, inventory_dir / GROUPS_FILE, inventory_dir / DEFAULTS_FILE
 
@@ -79,11 +81,11 @@ def read_yaml(path: Path, *, required: bool) -> dict[Any, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError(f"{path}: (document)", "must be a mapping of names to entries")
+        raise InputError(f"{path}: (document)", _("must be a mapping of names to entries"))
     try:
         _refuse_credentials(path, data, ())
     except RecursionError:
-        raise InputError(f"{path}: (document)", "nested too deeply") from None
+        raise InputError(f"{path}: (document)", _("nested too deeply")) from None
     return data
 
 
@@ -94,7 +96,7 @@ def _refuse_credentials(path: Path, node: Any, loc: tuple[int | str, ...]) -> No
     elif isinstance(node, dict):
         for key, value in node.items():
             if isinstance(key, str) and key.lower() in CREDENTIAL_KEYS:
-                raise InputError(f"{path}: {field_path((*loc, key))}", CREDENTIAL_KEYS[key.lower()])
+                raise InputError(f"{path}: {field_path((*loc, key))}", _(CREDENTIAL_KEYS[key.lower()]))
             _refuse_credentials(path, value, (*loc, str(key)))
 
 
@@ -104,9 +106,11 @@ def entries(path: Path, data: Mapping[Any, Any]) -> dict[str, Entry]:
         try:
             identifier(name if isinstance(name, str) else "")
         except ValueError as exc:
-            raise InputError(f"{path}: {field_path((str(name),))}", f"a name {exc}") from None
+            raise InputError(
+                f"{path}: {field_path((str(name),))}", _("a name {problem}").format(problem=exc)
+            ) from None
         if not isinstance(entry, dict):
-            raise InputError(f"{path}: {name}", "must be a mapping (hostname, platform, groups, data ...)")
+            raise InputError(f"{path}: {name}", _("must be a mapping (hostname, platform, groups, data ...)"))
         try:
             entries[name] = Entry.model_validate(entry)
         except ValidationError as exc:
@@ -142,7 +146,7 @@ def refuse_address(where: str, entry: DefaultsEntry) -> None:
             if getattr(options, key) is not None:
                 raise InputError(
                     f"{where}connection_options.{plugin}.{key}",
-                    "a device's address belongs in its own host entry, not in a group or the defaults",
+                    _("a device's address belongs in its own host entry, not in a group or the defaults"),
                 )
 
 
@@ -153,13 +157,13 @@ def check_group_references(
         for name, entry in entries.items():
             for index, group in enumerate(entry.groups):
                 if group not in groups:
-                    raise InputError(
-                        f"{path}: {name}.groups[{index}]", f"unknown group {group!r}" + hint(group, groups)
-                    )
+                    unknown = _("unknown group {group}").format(group=repr(group))
+                    raise InputError(f"{path}: {name}.groups[{index}]", unknown + hint(group, groups))
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
         if name in trail:
-            raise InputError(f"{groups_file}: {name}.groups", "group cycle: " + " -> ".join((*trail, name)))
+            cycle = " -> ".join((*trail, name))
+            raise InputError(f"{groups_file}: {name}.groups", _("group cycle: {cycle}").format(cycle=cycle))
         for parent in groups[name].groups:
             visit(parent, (*trail, name))
 
@@ -173,4 +177,4 @@ def hint(name: str, known: Iterable[str]) -> str:
     close = [n for n in names if n.lower().startswith(name.lower())] or difflib.get_close_matches(
         name, names, n=1
     )
-    return f" (did you mean {close[0]}?)" if close else ""
+    return " " + _("(did you mean {name}?)").format(name=close[0]) if close else ""

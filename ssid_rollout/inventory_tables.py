@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 from .hostdata import label_text
+from .i18n import _, joined
 from .inventory_files import CREDENTIAL_KEYS, hint
 from .sheets import Row, Table, cell_text, read_table
 
@@ -121,7 +122,8 @@ def find_table(inventory_dir: Path, yaml_file: Path) -> Path | None:
     if yaml_file.exists():
         found.append(yaml_file)
     if len(found) > 1:
-        raise InputError(f"{inventory_dir}: (folder)", f"has {' and '.join(p.name for p in found)}: keep one")
+        names = joined(p.name for p in found)
+        raise InputError(f"{inventory_dir}: (folder)", _("has {files}: keep one").format(files=names))
     return found[0] if found and found[0] != yaml_file else None
 
 
@@ -129,7 +131,7 @@ def read_host_table(path: Path) -> HostTable:
     """The table's devices as hosts.yaml entries; cell types and device rows checked here."""
     table = read_table(path)
     if not table.rows:
-        raise InputError(table.where(), "has no header row and no devices")
+        raise InputError(table.where(), _("has no header row and no devices"))
     out = HostTable(table)
     columns = _header(table, table.rows[0])
     for row in table.rows[1:]:
@@ -148,15 +150,15 @@ def _header(table: Table, row: Row) -> dict[int, str]:
         name = "_".join(text.lower().split())
         where = table.where(row.number, index, text)
         if name in CREDENTIAL_KEYS:
-            raise InputError(where, CREDENTIAL_KEYS[name])
+            raise InputError(where, _(CREDENTIAL_KEYS[name]))
         key = known.get(name)
         if key is None:
-            raise InputError(where, "unknown column" + hint(name, COLUMNS))
+            raise InputError(where, _("unknown column") + hint(name, COLUMNS))
         if key in columns.values():
-            raise InputError(where, f"column {key} is given twice")
+            raise InputError(where, _("column {column} is given twice").format(column=key))
         columns[index] = key
     if "name" not in columns.values():
-        raise InputError(table.where(row.number), "the header has no name column (the host name)")
+        raise InputError(table.where(row.number), _("the header has no name column (the host name)"))
     return columns
 
 
@@ -170,7 +172,7 @@ def _add_row(out: HostTable, columns: Mapping[int, str], row: Row) -> None:
         if value is not None:
             values[key] = (value, index)
     if "name" not in values:
-        raise InputError(table.where(row.number), "has no host name")
+        raise InputError(table.where(row.number), _("has no host name"))
     name = str(values.pop("name")[0])
     first = name not in out.hosts
     entry = out.hosts.setdefault(name, {})
@@ -204,7 +206,8 @@ def _device_values(
         )
         if not first and path in out.cells and target.get(key) != value:
             earlier = out.cells[path][0]
-            raise InputError(out.table.where(row.number, index, key), f"differs from row {earlier} of {name}")
+            differs = _("differs from row {row} of {host}").format(row=earlier, host=name)
+            raise InputError(out.table.where(row.number, index, key), differs)
         if path not in out.cells:
             target[key] = value
             out.cells[path] = (row.number, index, key)
@@ -217,21 +220,23 @@ def _site_values(
     site_fields = {k: values[k] for k in _SITE_DATA if k in values}
     if "site" not in values:
         if site_fields:
-            key, (_, index) = next(iter(site_fields.items()))
-            raise InputError(out.table.where(row.number, index, key), "a site's value without a site")
+            key, (_value, index) = next(iter(site_fields.items()))
+            raise InputError(out.table.where(row.number, index, key), _("a site's value without a site"))
         return
     site, site_index = values["site"]
     if "site_name" in values:
         label, index = values["site_name"]
         if out.site_names.setdefault(site, label) != label:
             raise InputError(
-                out.table.where(row.number, index, "site_name"), f"{site} is named otherwise above"
+                out.table.where(row.number, index, "site_name"),
+                _("{site} is named otherwise above").format(site=site),
             )
     data = entry.setdefault("data", {})
     if "site" in data or "sites" in data:
         _to_many(out, name, data)
         if site in data["sites"]:
-            raise InputError(out.table.where(row.number, site_index, "site"), f"{name} lists {site} twice")
+            twice = _("{host} lists {site} twice").format(host=name, site=site)
+            raise InputError(out.table.where(row.number, site_index, "site"), twice)
         data["sites"][site] = {k: v for k, (v, _) in site_fields.items()}
         base = f"{name}.data.sites.{site}"
     else:
@@ -239,7 +244,7 @@ def _site_values(
         data.update({k: v for k, (v, _) in site_fields.items()})
         base = f"{name}.data"
     out.cells[base if "sites" in data else f"{base}.site"] = (row.number, site_index, "site")
-    for key, (_, index) in site_fields.items():
+    for key, (_value, index) in site_fields.items():
         out.cells[f"{base}.{key}"] = (row.number, index, key)
         out.cells[f"{name}.data.sites.{site!r}.{key}"] = (row.number, index, key)
 
@@ -273,7 +278,7 @@ def _whole(cell: Any, where: str) -> int | None:
     if text is None:
         return None
     if not re.fullmatch(r"\d{1,9}", text):
-        raise InputError(where, f"{text!r} is not a whole number")
+        raise InputError(where, _("{value} is not a whole number").format(value=repr(text)))
     return int(text)
 
 
@@ -297,7 +302,7 @@ def _role(cell: Any, where: str) -> str | None:
     if text is None:
         return None
     if text.lower() not in _ROLES:
-        raise InputError(where, f"{text!r} is not a role (switch, bras, ac)")
+        raise InputError(where, _("{value} is not a role (switch, bras, ac)").format(value=repr(text)))
     return _ROLES[text.lower()]
 
 
@@ -310,7 +315,7 @@ def _vaps(cell: Any, where: str) -> list[dict[str, int]] | None:
     for item in items:
         parts = item.split("/")
         if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
-            raise InputError(where, f"{item!r} is not AP/radio/WLAN like 21/0/2")
+            raise InputError(where, _("{value} is not AP/radio/WLAN like 21/0/2").format(value=repr(item)))
         ap, radio, wlan = (int(p) for p in parts)
         vaps.append({"ap": ap, "radio": radio, "wlan": wlan})
     return vaps

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from ssid_rollout.errors import InputError
-from ssid_rollout.i18n import N_, gettext
+from ssid_rollout.i18n import N_, _, gettext
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -120,12 +120,12 @@ def load_measurements(path: Path) -> list[Measurement]:
     The file may be UTF-8 (with or without BOM) or GBK/GB18030, as Chinese Excel saves it."""
     from .sheets import read_csv_text
 
-    text = read_csv_text(path, "measurements")
+    text = read_csv_text(path, N_("measurements"))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return _parse(path, ((reader.line_num, row) for row in reader))
     except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}", f"not valid CSV: {exc}") from exc
+        raise InputError(f"{path}:{reader.line_num}", _("not valid CSV: {error}").format(error=exc)) from exc
 
 
 def _parse(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[Measurement]:
@@ -133,7 +133,8 @@ def _parse(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[Measuremen
     header = [name.strip() for name in next(rows, (1, []))[1]]
     absent = [name for name in COLUMNS if name not in header]
     if absent:
-        raise InputError(f"{path}:1", f"header lacks {', '.join(absent)}; expected {','.join(COLUMNS)}")
+        lacks = _("header lacks {absent}; expected {columns}")
+        raise InputError(f"{path}:1", lacks.format(absent=", ".join(absent), columns=",".join(COLUMNS)))
     index = {name: header.index(name) for name in COLUMNS}
     measurements = []
     for line, row in rows:
@@ -142,7 +143,9 @@ def _parse(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[Measuremen
         cells = {name: _cell(path, line, row, index[name]) for name in COLUMNS}
         for name in ("site", "ap"):
             if not cells[name]:
-                raise InputError(f"{path}:{line}:{index[name] + 1}", f"{name} is empty")
+                raise InputError(
+                    f"{path}:{line}:{index[name] + 1}", _("{column} is empty").format(column=name)
+                )
         measurements.append(
             Measurement(
                 site=cells["site"],
@@ -153,13 +156,14 @@ def _parse(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[Measuremen
             )
         )
     if not measurements:
-        raise InputError(str(path), "no measurement rows after the header")
+        raise InputError(str(path), _("no measurement rows after the header"))
     return measurements
 
 
 def _cell(path: Path, line: int, row: Sequence[str], column: int) -> str:
     if column >= len(row):
-        raise InputError(f"{path}:{line}:{column + 1}", f"row has {len(row)} columns, {column + 1} expected")
+        short = _("row has {n} columns, {expected} expected").format(n=len(row), expected=column + 1)
+        raise InputError(f"{path}:{line}:{column + 1}", short)
     return row[column].strip()
 
 
@@ -169,7 +173,8 @@ def _seconds(path: Path, line: int, column: int, name: str, text: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"{path}:{line}:{column + 1}", f"{name} {text!r} is not a duration in seconds")
+        bad = _("{column} {value} is not a duration in seconds").format(column=name, value=repr(text))
+        raise InputError(f"{path}:{line}:{column + 1}", bad)
     return value
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .i18n import _
 
 ON_FAILURE = ("rollback-site", "keep")
 #: VRPv8's `commit ... description` takes 1-60 characters; the id also names the run folder.
@@ -63,8 +64,10 @@ def change_id(value: str) -> str:
     if not CHANGE_ID_RE.fullmatch(value):
         raise InputError(
             "--change-id",
-            f"{_shown(value)} is not a change id: 1-60 characters of A-Z a-z 0-9 _ . : -, "
-            "starting with a letter or digit",
+            _(
+                "{value} is not a change id: 1-60 characters of A-Z a-z 0-9 _ . : -, "
+                "starting with a letter or digit"
+            ).format(value=_shown(value)),
         )
     return value
 
@@ -72,12 +75,12 @@ def change_id(value: str) -> str:
 def free_text(value: str, flag: str, max_chars: int = REASON_MAX) -> str:
     """Recorded text (a reason): any language, no control characters, bounded."""
     if not value.strip():
-        raise InputError(flag, "must not be empty")
+        raise InputError(flag, _("must not be empty"))
     if len(value) > max_chars:
-        raise InputError(flag, f"is longer than {max_chars} characters")
+        raise InputError(flag, _("is longer than {n} characters").format(n=max_chars))
     bad = next((c for c in value if unicodedata.category(c)[0] == "C"), None)
     if bad is not None:
-        raise InputError(flag, f"has a control character (U+{ord(bad):04X})")
+        raise InputError(flag, _("has a control character ({code})").format(code=f"U+{ord(bad):04X}"))
     return value
 
 
@@ -101,11 +104,16 @@ _RANGES = (
 def check_options(o: Options) -> None:
     """Refuse any option value the run could not honour or that would reach a device unchecked."""
     if o.on_failure not in ON_FAILURE:
-        raise InputError("--on-failure", f"{o.on_failure!r} is not one of {', '.join(ON_FAILURE)}")
+        known = ", ".join(ON_FAILURE)
+        raise InputError(
+            "--on-failure", _("{name} is not one of {known}").format(name=repr(o.on_failure), known=known)
+        )
     for flag, name, low, high in _RANGES:
         value = getattr(o, name)
         if value is not None and not low <= value <= high:
-            raise InputError(flag, f"{value} is not between {low} and {high}")
+            raise InputError(
+                flag, _("{value} is not between {low} and {high}").format(value=value, low=low, high=high)
+            )
     if o.change_id is not None:
         change_id(o.change_id)
     if o.reason is not None:

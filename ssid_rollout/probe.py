@@ -1,7 +1,8 @@
 """Reachability facts that need no login: is the port open, and which SSH algorithms are offered.
 
 `check` uses them to name the exact reason a device cannot be managed (port closed, silent,
-or no key exchange in common), so the right department can be sent to site.
+or no key exchange in common), so the right department can be sent to site. The reasons are in the
+run's language: they go to the terminal, the site-visit list and the report.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .errors import ConnectError, IdentityError
+from .i18n import _
 
 if TYPE_CHECKING:
     from .model import Device
@@ -19,15 +21,26 @@ if TYPE_CHECKING:
 
 def tcp_probe(host: str, port: int, timeout: float) -> str | None:
     """None when the port accepts a connection, else the reason in words."""
+    problem = tcp_problem(host, port, timeout)
+    return problem[1] if problem else None
+
+
+def tcp_problem(host: str, port: int, timeout: float) -> tuple[str, str] | None:
+    """None when the port accepts a connection, else (refused, timeout or unreachable; the reason)."""
+    address = f"{host}:{port}"
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return None
     except ConnectionRefusedError:
-        return f"port closed: {host}:{port} refused the connection"
+        return "refused", _("port closed: {address} refused the connection").format(address=address)
     except TimeoutError:
-        return f"timeout: {host}:{port} did not answer within {timeout:.0f} s"
+        seconds = f"{timeout:.0f}"
+        return "timeout", _("timeout: {address} did not answer within {seconds} s").format(
+            address=address, seconds=seconds
+        )
     except OSError as exc:
-        return f"unreachable: {host}:{port}: {exc.strerror or exc}"
+        why = exc.strerror or exc
+        return "unreachable", _("unreachable: {address}: {why}").format(address=address, why=why)
 
 
 def ssh_offer(host: str, port: int, timeout: float = 5.0) -> tuple[list[str], list[str]]:
@@ -64,21 +77,20 @@ def no_common_kex(host: str, port: int, client: tuple[str, ...]) -> str:
     try:
         kex, keys = ssh_offer(host, port)
     except (OSError, ValueError):
-        return "no common key exchange with the device"
-    return (
-        f"no common key exchange: device offers {', '.join(kex)} (host keys {', '.join(keys)}); "
-        f"this client offers {', '.join(client)}"
-    )
+        return _("no common key exchange with the device")
+    return _(
+        "no common key exchange: device offers {kex} (host keys {keys}); this client offers {ours}"
+    ).format(kex=", ".join(kex), keys=", ".join(keys), ours=", ".join(client))
 
 
 def failure_reason(exc: BaseException | None) -> str:
     """One line naming why a host failed (a login failure is already typed and probed: session.py)."""
     if exc is None:
-        return "unknown failure"
+        return _("unknown failure")
     if isinstance(exc, ConnectError):
         return exc.answer
     if isinstance(exc, IdentityError):
-        return f"wrong device: {exc.answer}"
+        return _("wrong device: {answer}").format(answer=exc.answer)
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -100,9 +112,14 @@ def reach_problem(device: Device, platform: Platform, timeout: float = 5.0) -> s
     ):
         return closed
     fix = (
-        f"set platform: {platform.telnet} for this host (telnet sends the password in clear text) "
-        "or enable SSH"
+        _(
+            "set platform: {telnet} for this host (telnet sends the password in clear text) or enable SSH"
+        ).format(telnet=platform.telnet)
         if platform.telnet
-        else f"enable SSH on the device (the tool has no telnet form of {platform.name})"
+        else _("enable SSH on the device (the tool has no telnet form of {platform})").format(
+            platform=platform.name
+        )
     )
-    return f"SSH closed, telnet open: {closed}, {device.hostname}:{device.telnet_port} answers; {fix}"
+    return _("SSH closed, telnet open: {closed}, {address} answers; {fix}").format(
+        closed=closed, address=f"{device.hostname}:{device.telnet_port}", fix=fix
+    )

@@ -23,6 +23,7 @@ from functools import partial
 import paramiko
 
 from .errors import ConnectError, DeviceError, IdentityError
+from .i18n import _
 from .model import JumpHost
 
 #: paramiko's channel-open failure codes (RFC 4254 section 5.1).
@@ -75,19 +76,25 @@ class Jumps:
             self.release(jump)
             where = f"{target[0]}:{target[1]}"
             if exc.code == CONNECT_FAILED:  # paramiko keeps the server's own words in its log only
+                silent = _(
+                    "the device behind jump server {jump} did not answer at {address}: the jump server "
+                    "could not connect to it"
+                )
                 raise ConnectError(
-                    host,
-                    "behind-jump",
-                    f"the device behind jump server {_name(jump)} did not answer at {where}: the jump "
-                    "server could not connect to it",
+                    host, "behind-jump", silent.format(jump=_name(jump), address=where)
                 ) from None
-            why = "will not forward" if exc.code == PROHIBITED else "could not open a channel"
+            why = (
+                _("jump server {jump} will not forward to {address}: {answer}")
+                if exc.code == PROHIBITED
+                else _("jump server {jump} could not open a channel to {address}: {answer}")
+            )
             raise ConnectError(
-                host, "jump", f"jump server {_name(jump)} {why} to {where}: {exc.text}"
+                host, "jump", why.format(jump=_name(jump), address=where, answer=exc.text)
             ) from None
         except (paramiko.SSHException, OSError, EOFError) as exc:
             self.release(jump)
-            raise ConnectError(host, "jump", f"jump server {_name(jump)} lost its session: {exc}") from None
+            lost = _("jump server {jump} lost its session: {error}").format(jump=_name(jump), error=exc)
+            raise ConnectError(host, "jump", lost) from None
 
     def release(self, jump: JumpHost) -> None:
         """A device session through `jump` has ended; the last one closes the jump session."""
@@ -116,13 +123,15 @@ class Jumps:
                 look_for_keys=False,
             )
         except paramiko.AuthenticationException:
-            refused = f"jump server {_name(jump)} refused the login of {jump.username}"
+            refused = _("jump server {jump} refused the login of {user}").format(
+                jump=_name(jump), user=jump.username
+            )
             hop.failure = partial(ConnectError, kind="jump-auth", answer=refused)
         except IdentityError as exc:  # its host key changed: checked before the password is sent
             hop.failure = partial(IdentityError, answer=exc.answer)
         except (OSError, paramiko.SSHException, EOFError) as exc:
             reason = _socket_reason(exc) if isinstance(exc, OSError) else str(exc) or type(exc).__name__
-            down = f"jump server {_name(jump)} unreachable: {reason}"
+            down = _("jump server {jump} unreachable: {why}").format(jump=_name(jump), why=reason)
             hop.failure = partial(ConnectError, kind="jump", answer=down)
         if hop.failure is not None:
             client.close()
@@ -153,7 +162,7 @@ def _socket_reason(exc: OSError) -> str:
     """paramiko wraps a refused connection in NoValidConnectionsError, one error per address tried."""
     causes = [exc, *getattr(exc, "errors", {}).values()]
     if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
-        return "connection refused"
+        return _("connection refused")
     if isinstance(exc, socket.timeout | TimeoutError):
-        return "no answer"
+        return _("no answer")
     return exc.strerror or str(exc) or type(exc).__name__

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .i18n import _
 from .model import Device, HostPlan, Section
 from .options import Options, check_options
 from .probe import failure_reason
@@ -60,7 +61,8 @@ class Rollout:
         self.sites = sorted(self.chosen_sites or served)
         for site in o.canary_sites:
             if site not in self.sites:
-                raise InputError("--canary-site", f"{site!r} is not a selected site" + hint(site, self.sites))
+                unknown = _("{site} is not a selected site").format(site=repr(site))
+                raise InputError("--canary-site", unknown + hint(site, self.sites))
         self.special = {s: r for s, r in loaded.special_sites.items() if s in self.sites}
         self.secrets = self._secrets()
         self._stop = threading.Event()
@@ -159,7 +161,7 @@ class Rollout:
 
         source = Path(source)
         if source.is_symlink() or not (source / "journal.jsonl").is_file():
-            raise InputError("--run", f"{source} is not a run folder (no journal.jsonl)")
+            raise InputError("--run", _("{path} is not a run folder (no journal.jsonl)").format(path=source))
         touched = read_journal(source / "journal.jsonl").touched_sections()
         return {h: s for h, s in touched.items() if h in self.devices}
 

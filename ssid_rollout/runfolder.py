@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .i18n import _
 from .model import Section
 
 RUNS_DIR_ENV = "SSID_ROLLOUT_RUNS_DIR"
@@ -50,9 +51,9 @@ def make_dirs(path: Path) -> None:
         except FileExistsError:
             pass
         except OSError as exc:
-            raise InputError(str(folder), f"cannot be created ({exc.strerror})") from None
+            raise InputError(str(folder), _("cannot be created ({why})").format(why=exc.strerror)) from None
     if path.is_symlink() or not path.is_dir():
-        raise InputError(str(path), "is not a folder (a symlink or a file is in the way)")
+        raise InputError(str(path), _("is not a folder (a symlink or a file is in the way)"))
 
 
 def open_private(path: Path, *, append: bool = False) -> int:
@@ -61,11 +62,11 @@ def open_private(path: Path, *, append: bool = False) -> int:
     try:
         fd = os.open(path, flags, _FILE_MODE)
     except OSError as exc:
-        raise InputError(str(path), f"cannot be written safely ({exc.strerror})") from None
+        raise InputError(str(path), _("cannot be written safely ({why})").format(why=exc.strerror)) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
-        raise InputError(str(path), "is not a plain file of its own (a link to another file?)")
+        raise InputError(str(path), _("is not a plain file of its own (a link to another file?)"))
     return fd
 
 
@@ -112,11 +113,15 @@ class Journal:
                 continue
             host = e.get("host")
             if not isinstance(host, str):
-                raise InputError(self.where(number), f"a {kind!r} event without its host")
+                raise InputError(
+                    self.where(number), _("a {kind} event without its host").format(kind=repr(kind))
+                )
             if kind == "applied":
                 path, lines, owner = _strings(e.get("path")), _strings(e.get("lines")), e.get("owner")
                 if path is None or lines is None or not isinstance(owner, str):
-                    raise InputError(self.where(number), "an 'applied' event without path, lines and owner")
+                    raise InputError(
+                        self.where(number), _("an 'applied' event without path, lines and owner")
+                    )
                 out.setdefault(host, []).append(Section(path, lines, owner))
             elif kind == "discarded":
                 out[host] = out.get(host, [])[: staged.get(host, 0)]
@@ -140,12 +145,12 @@ def read_journal(path: Path) -> Journal:
     try:
         size = path.stat().st_size
         if size > JOURNAL_MAX_BYTES:
-            raise InputError(str(path), f"is {size} bytes, more than a journal can be")
+            raise InputError(str(path), _("is {size} bytes, more than a journal can be").format(size=size))
         data = path.read_bytes()
     except FileNotFoundError:
         return journal
     except OSError as exc:
-        raise InputError(str(path), f"cannot be read ({exc.strerror})") from None
+        raise InputError(str(path), _("cannot be read ({why})").format(why=exc.strerror)) from None
     offset = 0
     lines = data.split(b"\n")
     for number, raw in enumerate(lines, start=1):
@@ -158,7 +163,7 @@ def read_journal(path: Path) -> Journal:
                 journal.torn_at = offset
                 journal.warnings.append(f"{journal.where(number)}: torn last line skipped (a crash cut it)")
                 break
-            raise InputError(journal.where(number), "the journal is damaged here: not an event")
+            raise InputError(journal.where(number), _("the journal is damaged here: not an event"))
         journal.events.append((number, event))
         offset += len(raw) + 1
     return journal
@@ -198,7 +203,7 @@ class RunFolder:
             except FileExistsError:
                 path = base / f"{stamp}-{change_id}.{n}"
         if path.resolve().parent != base.resolve():
-            raise InputError("--change-id", "the run folder would not be inside --runs-dir")
+            raise InputError("--change-id", _("the run folder would not be inside --runs-dir"))
         return cls(path, mask)
 
     @classmethod
@@ -206,7 +211,7 @@ class RunFolder:
         """An existing run folder to continue; a torn last journal line is cut off first, so the
         events appended now are not glued to it."""
         if path.is_symlink() or not (path / JOURNAL).is_file() or (path / JOURNAL).is_symlink():
-            raise InputError("--resume", f"{path} is not a run folder (no journal.jsonl)")
+            raise InputError("--resume", _("{path} is not a run folder (no journal.jsonl)").format(path=path))
         journal = read_journal(path / JOURNAL)
         if journal.torn_at is not None:
             os.truncate(path / JOURNAL, journal.torn_at)

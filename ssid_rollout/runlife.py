@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, RolloutError
+from .i18n import _
 from .options import Options
 from .report import HostRow, Report, SiteRow, Status
 from .runfolder import RunFolder, runs_dir
@@ -67,7 +68,7 @@ def open_run(
         reason=options.reason,
     )
     if not options.change_id:
-        raise InputError("--change-id", f"{command} needs a change id")
+        raise InputError("--change-id", _("{command} needs a change id").format(command=command))
     warnings: list[str] = []
     if options.resume:
         folder, warnings = RunFolder.resume(Path(options.resume), mask)
@@ -127,7 +128,8 @@ def guarded(run: Run) -> Iterator[None]:
         path = run.traceback(exc)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         message = run.mask(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
-        raise UnexpectedError(f"unexpected error: {message} (traceback in {path})") from exc
+        unexpected = _("unexpected error: {error} (traceback in {path})").format(error=message, path=path)
+        raise UnexpectedError(unexpected) from exc
     finally:
         run.locks.release()
         run.folder.close()  # also when the run stops on an exception; finish reopens the journal

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ssid_rollout.errors import InputError
+from ssid_rollout.i18n import N_, _, joined
 from ssid_rollout.model import Device
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ RADIUS_KEY_MAX = 64
 SECRET_MIN = 6
 #: Prefixes of VRP's reversible cipher text: a key that starts with one is not a plain key.
 CIPHER_PREFIXES = ("%^%#", "%@%@", "@%@%", "%$%$")
+_LOGIN_WORDS = {"username": N_("username"), "password": N_("password")}
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,15 @@ def _lookup(variable: str, entry: str) -> tuple[str, str] | None:
 
 
 def _check_login_value(value: str, where: str, what: str) -> None:
+    word = _(_LOGIN_WORDS[what])
     if not value:
-        raise InputError(where, f"the {what} is empty")
+        raise InputError(where, _("the {what} is empty").format(what=word))
     if what == "password" and len(value) < SECRET_MIN:
-        raise InputError(where, f"the password is shorter than {SECRET_MIN} characters")
+        raise InputError(where, _("the password is shorter than {n} characters").format(n=SECRET_MIN))
     if any(not char.isprintable() for char in value) or value != value.strip():
-        raise InputError(where, f"the {what} has a control character or leading/trailing space")
+        raise InputError(
+            where, _("the {what} has a control character or leading/trailing space").format(what=word)
+        )
 
 
 def resolve_credentials() -> Credentials:
@@ -82,13 +87,15 @@ def resolve_credentials() -> Credentials:
     username = _lookup(USERNAME_VAR, "username")
     password = _lookup(PASSWORD_VAR, "password")
     if username is None or password is None:
-        missing = " and ".join(
+        missing = joined(
             var for var, found in ((USERNAME_VAR, username), (PASSWORD_VAR, password)) if not found
         )
         raise InputError(
             "credentials",
-            f"{missing} not set: set {USERNAME_VAR} and {PASSWORD_VAR}, or keyring entries "
-            f"({KEYRING_SERVICE}, username) and ({KEYRING_SERVICE}, password)",
+            _(
+                "{missing} not set: set {username} and {password}, or keyring entries "
+                "({service}, username) and ({service}, password)"
+            ).format(missing=missing, username=USERNAME_VAR, password=PASSWORD_VAR, service=KEYRING_SERVICE),
         )
     _check_login_value(username[0], username[1], "username")
     _check_login_value(password[0], password[1], "password")
@@ -136,11 +143,15 @@ def resolve_logins(hosts: Mapping[str, tuple[str | None, Sequence[str]]]) -> dic
         password = next((p for v, e in [*steps, (PASSWORD_VAR, "password")] if (p := lookup(v, e))), None)
         if user is None or password is None:
             missing = [USERNAME_VAR] if user is None else []
-            missing += [] if password is not None else [f"{steps[0][0]} (or _<GROUP>, or {PASSWORD_VAR})"]
+            if password is None:
+                or_else = _("{variable} (or _<GROUP>, or {fallback})")
+                missing.append(or_else.format(variable=steps[0][0], fallback=PASSWORD_VAR))
             raise InputError(
                 "credentials",
-                f"no login for {host}: set {' and '.join(missing)}, the inventory's username, or keyring "
-                f"entries ({KEYRING_SERVICE}, username / password/{host} / password)",
+                _(
+                    "no login for {host}: set {missing}, the inventory's username, or keyring "
+                    "entries ({service}, username / password/{host} / password)"
+                ).format(host=host, missing=joined(missing), service=KEYRING_SERVICE),
             )
         logins[host] = Credentials(username=user[0], password=password[0])
     return logins
@@ -156,8 +167,9 @@ def resolve_jump_passwords(jumps: Iterable[str]) -> dict[str, str]:
         if found is None:
             raise InputError(
                 JUMP_PASSWORD_VAR,
-                f"no password for jump server {hostname}: set {JUMP_PASSWORD_VAR} or keyring entry "
-                f"({KEYRING_SERVICE}, {entry})",
+                _(
+                    "no password for jump server {jump}: set {variable} or keyring entry ({service}, {entry})"
+                ).format(jump=hostname, variable=JUMP_PASSWORD_VAR, service=KEYRING_SERVICE, entry=entry),
             )
         _check_login_value(found[0], found[1], "password")
         passwords[hostname] = found[0]
@@ -168,19 +180,19 @@ def check_radius_key(key: str, where: str, host: str) -> None:
     """Refuse a key the device CLI would read differently; the message never shows the key."""
     problem = None
     if len(key) < SECRET_MIN:
-        problem = f"is shorter than {SECRET_MIN} characters"
+        problem = _("is shorter than {n} characters").format(n=SECRET_MIN)
     elif len(key) > RADIUS_KEY_MAX:
-        problem = f"is longer than {RADIUS_KEY_MAX} characters"
+        problem = _("is longer than {n} characters").format(n=RADIUS_KEY_MAX)
     elif any(not "!" <= char <= "~" for char in key):
-        problem = "has a space or a character outside printable ASCII"
+        problem = _("has a space or a character outside printable ASCII")
     elif "?" in key:
-        problem = "has '?' (the device's help key)"
+        problem = _("has '?' (the device's help key)")
     elif '"' in key or "'" in key:
-        problem = "has a quote"
+        problem = _("has a quote")
     elif key.startswith(CIPHER_PREFIXES):
-        problem = "looks like VRP cipher text: give the plain key"
+        problem = _("looks like VRP cipher text: give the plain key")
     if problem:
-        raise InputError(where, f"the RADIUS key of {host} {problem}")
+        raise InputError(where, _("the RADIUS key of {host} {problem}").format(host=host, problem=problem))
 
 
 def resolve_radius_keys(devices: Mapping[str, Device], *, shared: bool) -> dict[str, str]:
@@ -193,7 +205,8 @@ def resolve_radius_keys(devices: Mapping[str, Device], *, shared: bool) -> dict[
     for name in names:
         variable = radius_key_variable(name)
         if variable in variables:
-            raise InputError(variable, f"names both {variables[variable]} and {name}: rename one host")
+            both = _("names both {first} and {second}: rename one host")
+            raise InputError(variable, both.format(first=variables[variable], second=name))
         variables[variable] = name
     keys: dict[str, str] = {}
     for variable, name in variables.items():
@@ -203,11 +216,15 @@ def resolve_radius_keys(devices: Mapping[str, Device], *, shared: bool) -> dict[
         if found is None:
             hint = ""
             if SHARED_RADIUS_KEY_VAR in os.environ:
-                hint = f"; {SHARED_RADIUS_KEY_VAR} is set, but it is used only with --shared-radius-key"
+                hint = "; " + _("{variable} is set, but it is used only with --shared-radius-key").format(
+                    variable=SHARED_RADIUS_KEY_VAR
+                )
             raise InputError(
                 variable,
-                f"no RADIUS key for {name}: set {variable} or keyring entry "
-                f"({KEYRING_SERVICE}, radius-key/{name}){hint}",
+                _(
+                    "no RADIUS key for {host}: set {variable} or keyring entry ({service}, radius-key/{host})"
+                ).format(host=name, variable=variable, service=KEYRING_SERVICE)
+                + hint,
             )
         check_radius_key(found[0], found[1], name)
         keys[name] = found[0]

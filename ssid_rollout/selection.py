@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .i18n import _
 from .inventory_files import hint, nornir_inventory, paths, read_yaml
 from .model import Device
 
@@ -56,7 +57,8 @@ def expand(kind: str, values: Iterable[str], known: set[str]) -> set[str]:
         for name in (x.strip() for x in value.split(",") if x.strip()):
             found = set(fnmatch.filter(known, name)) if any(c in name for c in "*?[") else {name} & known
             if not found:
-                raise InputError(f"filter {kind}", f"no host matches {name!r}" + hint(name, known))
+                unknown = _("no host matches {name}").format(name=repr(name))
+                raise InputError(f"filter {kind}", unknown + hint(name, known))
             out |= found
     return out
 
@@ -69,8 +71,10 @@ def check_whole_sites(sites: Iterable[str], every: Mapping[str, Device], selecte
         if missing:
             raise InputError(
                 "--hosts/--groups",
-                f"site {site} would be pushed only in part (not selected: {', '.join(missing)}); "
-                "select the whole site or pass --partial-site",
+                _(
+                    "site {site} would be pushed only in part (not selected: {hosts}); "
+                    "select the whole site or pass --partial-site"
+                ).format(site=site, hosts=", ".join(missing)),
             )
 
 
@@ -92,7 +96,7 @@ def make_nornir(source: Path | Inventory, workers: int) -> Nornir:
     from nornir.plugins.runners import ThreadedRunner
 
     if workers < 1:
-        raise InputError("--workers", "must be at least 1")
+        raise InputError("--workers", _("must be at least 1"))
     if isinstance(source, Path):
         hosts, groups, defaults = paths(source)
         source = nornir_inventory(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .i18n import N_, _
 
 #: Tried in this order: UTF-8 (with or without BOM) is strict enough that GBK text fails it.
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -24,18 +25,21 @@ _SHEET_NAME_MAX = 31
 _SHEET_NAME_BAD = str.maketrans({c: "-" for c in "[]:*?/\\"})
 
 
-def read_csv_text(path: Path, what: str = "the file") -> str:
-    """The file's text: UTF-8, UTF-8 with a BOM, or GBK/GB18030, as Excel on a Chinese desktop saves it."""
+def read_csv_text(path: Path, what: str = N_("the file")) -> str:
+    """The file's text: UTF-8, UTF-8 with a BOM, or GBK/GB18030, as Excel on a Chinese desktop saves it.
+
+    `what` names the file in a message (marked with N_, translated here)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(str(path), f"cannot read {what}: {exc.strerror or exc}") from None
+        why = exc.strerror or exc
+        raise InputError(str(path), _("cannot read {what}: {why}").format(what=_(what), why=why)) from None
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(str(path), "is neither UTF-8 nor GBK/GB18030 text")
+    raise InputError(str(path), _("is neither UTF-8 nor GBK/GB18030 text"))
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ def read_table(path: Path) -> Table:
         try:
             rows = [Row(reader.line_num, tuple(cells)) for cells in reader]
         except csv.Error as exc:
-            raise InputError(f"{path}: row {reader.line_num}", f"not valid CSV: {exc}") from None
+            raise InputError(
+                f"{path}: row {reader.line_num}", _("not valid CSV: {error}").format(error=exc)
+            ) from None
         return Table(path, None, tuple(r for r in rows if any(_blank(c) is not None for c in r.cells)))
     return _read_xlsx(path)
 
@@ -94,7 +100,8 @@ def _read_xlsx(path: Path) -> Table:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(str(path), f"is not an .xlsx workbook ({' '.join(str(exc).split())[:80]})") from None
+        why = " ".join(str(exc).split())[:80]
+        raise InputError(str(path), _("is not an .xlsx workbook ({why})").format(why=why)) from None
     try:
         sheet = book.worksheets[0]
         rows = tuple(

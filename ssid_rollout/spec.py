@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from ssid_rollout.errors import InputError
+from ssid_rollout.i18n import _
 from ssid_rollout.yamlfiles import field_path, first_error, load_yaml
 
 # Ranges the device accepts. VLAN, ports, user ACL (ME60: 6000-9999) and the wlan id are
@@ -54,29 +55,32 @@ _AUTHORITY = re.compile(r"(?:[^@/]*@)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[
 def cli_text(value: str, *, max_bytes: int, spaces: bool = False) -> str:
     """Refuse text the device CLI would not read back as one argument."""
     if not value:
-        raise ValueError("must not be empty")
+        raise ValueError(_("must not be empty"))
     if value != value.strip(" "):
-        raise ValueError("must not start or end with a space (the device trims it)")
+        raise ValueError(_("must not start or end with a space (the device trims it)"))
     for char in value:
         if char == "?":
-            raise ValueError("must not contain '?' (the device's help key)")
+            raise ValueError(_("must not contain '?' (the device's help key)"))
         if char == '"':
-            raise ValueError("must not contain '\"' (the device reads it as a string delimiter)")
+            raise ValueError(_("must not contain '\"' (the device reads it as a string delimiter)"))
         if char == " ":
             if spaces:
                 continue
-            raise ValueError("must not contain a space (the device reads two words)")
+            raise ValueError(_("must not contain a space (the device reads two words)"))
         if unicodedata.category(char)[0] in "CZ":
-            raise ValueError(f"must not contain a control or invisible character (U+{ord(char):04X})")
+            code = f"U+{ord(char):04X}"
+            raise ValueError(
+                _("must not contain a control or invisible character ({code})").format(code=code)
+            )
     if len(value.encode()) > max_bytes:
-        raise ValueError(f"must be at most {max_bytes} bytes")
+        raise ValueError(_("must be at most {n} bytes").format(n=max_bytes))
     return value
 
 
 def cli_name(value: str) -> str:
     """Object names (domain, group, pool, profile ...): one plain CLI word."""
     if not _NAME.fullmatch(value):
-        raise ValueError("must be 1-32 characters of A-Z a-z 0-9 _ . -")
+        raise ValueError(_("must be 1-32 characters of A-Z a-z 0-9 _ . -"))
     return value
 
 
@@ -94,12 +98,12 @@ def http_url(value: str) -> str:
     """A portal URL: http or https, typed as one word, no query (the device adds it)."""
     cli_text(value, max_bytes=200)
     if "'" in value or not _URL.fullmatch(value):
-        raise ValueError("must be a plain ASCII URL without spaces, quotes or '?'")
-    scheme, _, rest = value.partition("://")
+        raise ValueError(_("must be a plain ASCII URL without spaces, quotes or '?'"))
+    scheme, _sep, rest = value.partition("://")
     if scheme.lower() not in ("http", "https"):
-        raise ValueError("must start with http:// or https://")
+        raise ValueError(_("must start with http:// or https://"))
     if not _AUTHORITY.fullmatch(rest.split("/", 1)[0]):
-        raise ValueError("must name a host (and optionally a port) after the scheme")
+        raise ValueError(_("must name a host (and optionally a port) after the scheme"))
     return value
 
 
@@ -108,9 +112,9 @@ def ipv4_text(value: str) -> str:
     try:
         address = ipaddress.IPv4Address(value)
     except ValueError:
-        raise ValueError("must be an IPv4 address like 192.0.2.10") from None
+        raise ValueError(_("must be an IPv4 address like 192.0.2.10")) from None
     if address.is_unspecified or address.is_multicast or address.is_reserved or address.is_loopback:
-        raise ValueError("must be a unicast IPv4 address")
+        raise ValueError(_("must be a unicast IPv4 address"))
     return value
 
 
@@ -157,7 +161,7 @@ class Portal(StrictModel):
     @classmethod
     def _one_name_per_parameter(cls, keys: dict[str, str]) -> dict[str, str]:
         if len(set(keys.values())) != len(keys):
-            raise ValueError("two redirect keys use the same URL parameter name")
+            raise ValueError(_("two redirect keys use the same URL parameter name"))
         return keys
 
 
@@ -185,7 +189,7 @@ class Domains(StrictModel):
     def _distinct(cls, auth: Domain, info: ValidationInfo) -> Domain:
         pre_auth = info.data.get("pre_auth")
         if pre_auth is not None and pre_auth.name == auth.name:
-            raise ValueError("the authentication domain must differ from the pre-authentication domain")
+            raise ValueError(_("the authentication domain must differ from the pre-authentication domain"))
         return auth
 
 
@@ -227,9 +231,9 @@ class ServiceSpec(StrictModel):
     def _known_leaves(cls, keys: list[str]) -> list[str]:
         for key in keys:
             if key not in _leaves():
-                raise ValueError(f"{key!r} is not a playbook field (e.g. acl.number)")
+                raise ValueError(_("{key} is not a playbook field (e.g. acl.number)").format(key=repr(key)))
         if len(set(keys)) != len(keys):
-            raise ValueError("lists a key twice")
+            raise ValueError(_("lists a key twice"))
         return keys
 
     def for_device(
@@ -251,10 +255,10 @@ class ServiceSpec(StrictModel):
         data = self.model_dump()
         for key, value in flat.items():
             if key not in self.overridable:
-                allowed = ", ".join(self.overridable) or "nothing"
+                allowed = ", ".join(self.overridable) or _("nothing")
                 raise InputError(
                     f"{sources.get(key, where)}.{_shown(key)}",
-                    f"not overridable (the playbook allows {allowed})",
+                    _("not overridable (the playbook allows {allowed})").format(allowed=allowed),
                 )
             *parents, leaf = key.split(".")
             node = data
@@ -297,7 +301,7 @@ def flatten_overrides(overrides: Mapping[str, Any], where: str) -> dict[str, Any
             if nested and isinstance(value, Mapping):
                 walk(value, key + ".")
             elif key in flat:
-                raise InputError(f"{where}.{_shown(key)}", "set twice")
+                raise InputError(f"{where}.{_shown(key)}", _("set twice"))
             else:
                 flat[key] = value
 
@@ -318,7 +322,7 @@ def load_spec(path: Path) -> ServiceSpec:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(
-            f"{path}: (document)", "must be a mapping of playbook keys (service, ssid, vlan, ...)"
+            f"{path}: (document)", _("must be a mapping of playbook keys (service, ssid, vlan, ...)")
         )
     try:
         return ServiceSpec.model_validate(data)
@@ -326,4 +330,4 @@ def load_spec(path: Path) -> ServiceSpec:
         field, message = first_error(exc)
         raise InputError(f"{path}: {field}", message) from None
     except RecursionError:
-        raise InputError(f"{path}: (document)", "nested too deeply") from None
+        raise InputError(f"{path}: (document)", _("nested too deeply")) from None

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .i18n import _
 from .runfolder import make_dirs, open_private, write_private
 
 STATE_DIR_ENV = "SSID_ROLLOUT_STATE_DIR"
@@ -87,7 +88,7 @@ def _open_lock(path: Path) -> int:
     try:
         return os.open(path, flags, 0o600)
     except OSError as exc:
-        raise InputError(str(path), f"cannot be used as a lock ({exc.strerror})") from None
+        raise InputError(str(path), _("cannot be used as a lock ({why})").format(why=exc.strerror)) from None
 
 
 def _holder(fd: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from nornir.core.task import Result, Task
 
 from .connection import session
 from .errors import DeviceError
+from .i18n import _
 from .model import SHARED, Device, Fact, HostPlan, Section
 from .platforms import Platform, platform_for
 from .results import Outcome, PushResult, ReadResult, RunSettings
@@ -40,7 +41,8 @@ def check_device(task: Task, run: RunSettings) -> Result:
     try:
         s.system_view()
     except DeviceError as exc:
-        return Result(host=task.host, result=f"insufficient privilege: {exc.answer}", failed=True)
+        refused = _("insufficient privilege: {answer}").format(answer=exc.answer)
+        return Result(host=task.host, result=refused, failed=True)
     s.user_view()
     return Result(host=task.host, result="ok")
 
@@ -236,7 +238,7 @@ class _Work:
         dropped (and, where the platform's staging is atomic, the rest staged again)."""
         strategy = self.platform.commit
         remaining = list(sites)
-        for _ in range(len(sites) + 1):
+        for _round in range(len(sites) + 1):
             start = len(self.applied)
             staged = bool(self.pending(plan, [SHARED, *remaining]))
             self.run.step(self.device.name, "push")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .i18n import N_, gettext, language, local_time
+from .i18n import N_, _, gettext, language, local_time
 from .model import Device, Section
 from .people import Approval, Directory
 from .platforms import platform_for
@@ -194,7 +194,8 @@ class Report:
         """From a report's dict; anything else than this tool's report is an input error."""
         missing = [name for name in _REPORT_FIELDS if name not in data]
         if missing:
-            raise InputError(where, f"is not a report this tool wrote (no {', '.join(missing)})")
+            absent = ", ".join(missing)
+            raise InputError(where, _("is not a report this tool wrote (no {fields})").format(fields=absent))
         report = cls(
             **{name: data[name] for name in _REPORT_FIELDS},
             extra={k: v for k, v in data.items() if k not in _REPORT_FIELDS},
@@ -204,7 +205,7 @@ class Report:
             isinstance(t, Mapping) and all(isinstance(r, Mapping) for r in t.values()) for t in tables
         ):
             raise InputError(
-                where, "is not a report this tool wrote (sites and hosts must map names to rows)"
+                where, _("is not a report this tool wrote (sites and hosts must map names to rows)")
             )
         return report
 

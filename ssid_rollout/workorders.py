@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
-from .i18n import N_
+from .i18n import N_, _
 from .people import Approval, Directory, contact_text
 from .views import (
     HostView,
@@ -175,7 +175,9 @@ def check_due(value: str | None) -> str | None:
             return value
         except ValueError:
             continue
-    raise InputError("--due", f"{value!r} is not a date like 2024-06-01 or 2024-06-01 18:00")
+    raise InputError(
+        "--due", _("{value} is not a date like 2024-06-01 or 2024-06-01 18:00").format(value=repr(value))
+    )
 
 
 # -- the texts every format shares ----------------------------------------------------------------

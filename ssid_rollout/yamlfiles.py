@@ -10,8 +10,10 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from ssid_rollout.errors import InputError
+from ssid_rollout.i18n import N_, _
 
 _SIMPLE_PART = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -30,22 +32,51 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path or "(top level)"
 
 
-def first_error(exc: ValidationError, *, missing: str = "missing") -> tuple[str, str]:
+#: Our words for the structural errors, and pydantic's English templates of the value errors an
+#: operator's file most often has: translated where the run's language has them, else pydantic's own.
+_OUR_WORDS = {
+    "extra_forbidden": N_("unknown key"),
+    "dict_type": N_("must be a mapping"),
+    "model_type": N_("must be a mapping"),
+    "model_attributes_type": N_("must be a mapping"),
+}
+_PYDANTIC_WORDS = {
+    "int_type": N_("Input should be a valid integer"),
+    "string_type": N_("Input should be a valid string"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "list_type": N_("Input should be a valid list"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "too_short": N_("should have at least {min_length} item(s)"),
+}
+
+
+def first_error(exc: ValidationError, *, missing: str | None = None) -> tuple[str, str]:
     """The first problem as (field path, one-line message); the rest are counted, not dumped."""
     errors = exc.errors(include_url=False, include_input=False)
     error = errors[0]
     if error["type"] == "missing":
-        message = missing
-    elif error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] in ("dict_type", "model_type", "model_attributes_type"):
-        message = "must be a mapping"
+        message = missing or _("missing")
+    elif error["type"] in _OUR_WORDS:
+        message = _(_OUR_WORDS[error["type"]])
     else:
-        message = re.sub(r"^(Value error|Assertion failed), ", "", error["msg"])
+        message = _pydantic_words(error)
     message = " ".join(message.split())
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    if len(errors) == 2:
+        message += " " + _("(and 1 more problem)")
+    elif len(errors) > 2:
+        message += " " + _("(and {n} more problems)").format(n=len(errors) - 1)
     return field_path(tuple(error["loc"])), message
+
+
+def _pydantic_words(error: ErrorDetails) -> str:
+    """pydantic's own message, or its template in the run's language (filled from the error's ctx)."""
+    template = _PYDANTIC_WORDS.get(error["type"])
+    if template is not None and _(template) != template:
+        return _(template).format(**error.get("ctx", {}))
+    return re.sub(r"^(Value error|Assertion failed), ", "", error["msg"])
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -53,7 +84,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
@@ -80,13 +111,14 @@ def yaml_error(path: Path, exc: Exception, text: str = "") -> InputError:
     mark = getattr(exc, "problem_mark", None)
     problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
     if mark is None:
-        return InputError(f"{path}: (document)", "invalid YAML: " + problem)
+        return InputError(f"{path}: (document)", _("invalid YAML: {problem}").format(problem=problem))
     lines = text.splitlines()
     line = lines[mark.line] if mark.line < len(lines) else ""
     char = line[mark.column] if mark.column < len(line) else ""
     if char and "found character" in problem and repr(char) not in problem:
         problem = problem.replace("found character", f"found character {char!r}", 1)
-    return InputError(f"{path}: line {mark.line + 1}, column {mark.column + 1}", "invalid YAML: " + problem)
+    where = f"{path}: line {mark.line + 1}, column {mark.column + 1}"
+    return InputError(where, _("invalid YAML: {problem}").format(problem=problem))
 
 
 #: Bounds on the work one input file may cause: its size, and its nodes once aliases are expanded
@@ -99,14 +131,17 @@ def read_text(path: Path) -> str:
     """The file's text, or an InputError naming it."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: (file)", f"is larger than {MAX_FILE_BYTES // 2**20} MB")
+            raise InputError(
+                f"{path}: (file)", _("is larger than {mb} MB").format(mb=MAX_FILE_BYTES // 2**20)
+            )
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: (file)", "not found") from None
+        raise InputError(f"{path}: (file)", _("not found")) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: (file)", "is not UTF-8 text") from None
+        raise InputError(f"{path}: (file)", _("is not UTF-8 text")) from None
     except OSError as exc:
-        raise InputError(f"{path}: (file)", f"cannot be read ({exc.strerror or exc})") from None
+        why = exc.strerror or exc
+        raise InputError(f"{path}: (file)", _("cannot be read ({why})").format(why=why)) from None
 
 
 def parse_yaml(path: Path, load: Callable[[str], Any], compose: Callable[[str], Any]) -> Any:
@@ -119,11 +154,12 @@ def parse_yaml(path: Path, load: Callable[[str], Any], compose: Callable[[str], 
     try:
         if "*" in text and _expanded_nodes(compose(text), {}) > MAX_YAML_NODES:
             raise InputError(
-                f"{path}: (document)", f"its aliases expand it to more than {MAX_YAML_NODES} nodes"
+                f"{path}: (document)",
+                _("its aliases expand it to more than {n} nodes").format(n=MAX_YAML_NODES),
             )
         return load(text)
     except RecursionError:
-        raise InputError(f"{path}: (document)", "nested too deeply") from None
+        raise InputError(f"{path}: (document)", _("nested too deeply")) from None
     except Exception as exc:  # parsers fail on odd text with IndexError, ValueError, KeyError ... too
         raise yaml_error(path, exc, text) from None
 

@@ -253,6 +253,166 @@ def _fields(text: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(text) if f]
 
 
+# -- the one-line errors, in the run's language ---------------------------------------------------
+_ZH_RUN = ["-i", str(ZH_INVENTORY), "-p", str(PLAYBOOK)]
+_PUSH = ["push", *_ZH_RUN, "--change-id", "CHG-1", "--yes"]
+_LOGINS = {
+    "SSID_ROLLOUT_USERNAME": "netops",
+    "SSID_ROLLOUT_PASSWORD": "fake-login-password-1",
+    "SSID_ROLLOUT_RADIUS_KEY_GZ_BRAS_01": "fake-radius-key-people-1",
+    "SSID_ROLLOUT_RADIUS_KEY_GZ_BRAS_02": "fake-radius-key-people-1",
+}
+
+
+def _inventory_with(tmp_path: Path, line: str) -> Path:
+    """The Chinese fleet with `line` added to its first host in hosts.yaml."""
+    inventory = copy_inventory(tmp_path / "inv")
+    lines = (inventory / "hosts.yaml").read_text(encoding="utf-8").splitlines()
+    (inventory / "hosts.yaml").write_text("\n".join([lines[0], line, *lines[1:]]) + "\n", encoding="utf-8")
+    return inventory
+
+
+def _kpi_file(tmp_path: Path) -> Path:
+    path = tmp_path / "kpi.csv"
+    path.write_text("site,ap,terminal,assoc_s,ip_s\n天河体育中心,AP-21,华为手机,fast,8.0\n", encoding="utf-8")
+    return path
+
+
+def _not_a_run(tmp_path: Path) -> Path:
+    path = tmp_path / "not-a-run"
+    path.mkdir()
+    return path
+
+
+#: bad input -> (the command line, the field or flag the line names, the English message after it)
+BAD_INPUTS = {
+    "window": (
+        lambda tmp: [*_PUSH, "--window", "25:00-26:00"],
+        "--window",
+        "'25:00-26:00' is not HH:MM-HH:MM",
+    ),
+    "change-id": (
+        lambda tmp: ["push", *_ZH_RUN, "--change-id", "bad id!", "--yes"],
+        "--change-id",
+        "'bad id!' is not a change id: 1-60 characters of A-Z a-z 0-9 _ . : -, starting with a letter",
+    ),
+    "inventory-folder": (
+        lambda tmp: ["check", "-i", str(tmp / "nowhere"), "-p", str(PLAYBOOK)],
+        "--inventory",
+        "nowhere does not exist",
+    ),
+    "hosts-yaml-key": (
+        lambda tmp: ["check", "-i", str(_inventory_with(tmp, "  colour: red")), "-p", str(PLAYBOOK)],
+        "hosts.yaml: gz-th-sw01.colour",
+        "unknown key",
+    ),
+    "hosts-yaml-type": (
+        lambda tmp: ["check", "-i", str(_inventory_with(tmp, "  port: twenty-two")), "-p", str(PLAYBOOK)],
+        "hosts.yaml: gz-th-sw01.port",
+        "Input should be a valid integer",
+    ),
+    "hosts-filter": (
+        lambda tmp: ["check", *_ZH_RUN, "--hosts", "gz-th-sw99"],
+        "filter hosts",
+        "no host matches 'gz-th-sw99' (did you mean gz-th-sw0",
+    ),
+    "due": (lambda tmp: ["plan", *_ZH_RUN, "--due", "tomorrow"], "--due", "'tomorrow' is not a date like"),
+    "kpi-row": (lambda tmp: ["kpi", str(_kpi_file(tmp))], "kpi.csv:2:4", "assoc_s 'fast' is not a duration"),
+    "approver": (
+        lambda tmp: [*_PUSH, "--force", "--reason", "test", "--approve-site", "番禺大学城宿舍"],
+        "--approved-by",
+        "special site 番禺大学城宿舍 (学生宿舍：割接时间须与学校网络中心商定) needs the name of who",
+    ),
+    "rollback-run": (
+        lambda tmp: ["rollback", *_ZH_RUN, "--run", str(_not_a_run(tmp)), "--change-id", "CHG-1", "--yes"],
+        "--run",
+        "not-a-run is not a run folder (no journal.jsonl)",
+    ),
+    "workers": (lambda tmp: ["check", *_ZH_RUN, "--workers", "0"], "--workers", "0 is not between 1 and 500"),
+}
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+@pytest.fixture
+def _language_reset():
+    """set_language is per process: each CLI call below starts from the environment again."""
+    i18n.set_language(None)
+    yield
+    i18n.set_language(None)
+
+
+def _error_line(args: list[str], lang: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The command's one stderr line with `--lang lang` (kpi has no --lang: SSID_ROLLOUT_LANG)."""
+    i18n.set_language(None)
+    if args[0] == "kpi":
+        monkeypatch.setenv("SSID_ROLLOUT_LANG", lang)
+    else:
+        monkeypatch.delenv("SSID_ROLLOUT_LANG", raising=False)
+        args = [*args, "--lang", lang]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert not isinstance(result.exception, Exception), result.exception  # SystemExit only: no traceback
+    assert result.stdout == "" and "Traceback" not in result.stderr, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_a_bad_input_is_one_line_in_the_runs_language(tmp_path, monkeypatch, _language_reset, case):
+    build, where, english = BAD_INPUTS[case]
+    for name, value in {**_LOGINS, "SSID_ROLLOUT_RUNS_DIR": str(tmp_path / "runs")}.items():
+        monkeypatch.setenv(name, value)
+    args = build(tmp_path)
+    zh, en = _error_line(args, "zh", monkeypatch), _error_line(args, "en", monkeypatch)
+    assert en.startswith("ssid-rollout: error: ") and f"{where}: " in en and english in en, en
+    assert zh.startswith("ssid-rollout: 错误: ") and f"{where}: " in zh, zh
+    zh_message, en_message = zh.split(f"{where}: ", 1)[1], en.split(f"{where}: ", 1)[1]
+    assert zh_message != en_message and _cjk("".join(set(zh_message) - set(en_message))), zh
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.lab  # loopback sockets only, no lab device
+def test_the_check_reasons_are_in_the_runs_language(_language_reset):
+    """What `check`, the site-visit list and the report say about an unreachable host."""
+    import dataclasses
+    import socket
+
+    from ssid_rollout.errors import IdentityError
+    from ssid_rollout.platforms import platform_for
+    from ssid_rollout.probe import failure_reason, reach_problem
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        closed = free.getsockname()[1]
+    switch = load_inventory(ZH_INVENTORY, SPEC).devices["gz-th-sw01"]
+    with socket.create_server(("127.0.0.1", 0)) as telnet:
+        device = dataclasses.replace(
+            switch, hostname="127.0.0.1", port=closed, telnet_port=telnet.getsockname()[1]
+        )
+        reasons = {}
+        for lang in ("zh", "en"):
+            i18n.set_language(lang)
+            reasons[lang] = reach_problem(device, platform_for(device.platform), timeout=2.0)
+    telnet_at = f"127.0.0.1:{device.telnet_port}"
+    assert reasons["zh"] == (
+        f"SSH 关闭、telnet 开放：端口关闭：127.0.0.1:{closed} 拒绝连接，{telnet_at} 有应答；"
+        "请把该设备的 platform 设为 huawei_telnet（telnet 以明文发送密码），或开启 SSH"
+    )
+    assert reasons["en"] == (
+        f"SSH closed, telnet open: port closed: 127.0.0.1:{closed} refused the connection, {telnet_at} "
+        "answers; set platform: huawei_telnet for this host (telnet sends the password in clear text) "
+        "or enable SSH"
+    )
+    i18n.set_language("zh")
+    assert failure_reason(None) == "未知故障"
+    assert failure_reason(IdentityError("gz-th-sw01", "model: …")) == "设备不符：model: …"
+
+
 @pytest.mark.unit
 def test_times_are_in_the_inventory_zone_with_utc_beside_them():
     assert (

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InputError
+from ..i18n import _
 from ..model import Section
 
 if TYPE_CHECKING:
@@ -230,4 +231,7 @@ def platform_for(name: str, host: str = "") -> Platform:
         return PLATFORMS[name]
     except KeyError:
         where = f"host {host}: platform" if host else "platform"
-        raise InputError(where, f"{name!r} is not one of {', '.join(sorted(PLATFORMS))}") from None
+        known = ", ".join(sorted(PLATFORMS))
+        raise InputError(
+            where, _("{name} is not one of {known}").format(name=repr(name), known=known)
+        ) from None
