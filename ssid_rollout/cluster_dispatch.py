@@ -187,13 +187,14 @@ class Dispatch:
         self, kind: str, hosts: list[str], sites: list[str], dcn: str | None, threads: int, **fields: Any
     ) -> None:
         """A job over `hosts` (and, for a push, `sites`), on a worker of `dcn` (any, for None)."""
+        from .i18n import language
         from .identity import pinned_lines
 
         name = f"{kind}-{len(self._running) + 1}"
         part = self.rollout.part(hosts, sites, threads)
         pins = pinned_lines(self.rollout.devices[h] for h in hosts)
         timeout = self.rollout.options.timeout
-        job = Job(kind, self.token, name, part, dcn, pins, timeout, **fields)  # type: ignore[arg-type]
+        job = Job(kind, self.token, name, part, dcn, pins, timeout, lang=language(), **fields)  # type: ignore[arg-type]
         future = self.client.submit(
             run_job,
             job,

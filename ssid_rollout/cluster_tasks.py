@@ -117,6 +117,7 @@ class Job:
     site_rows: dict[str, Any] = field(default_factory=dict)  # push: the sites' rows so far (refused ones)
     sections: dict[str, list[Section]] = field(default_factory=dict)  # push: a resumed run's; undo: to undo
     backups: dict[str, str] = field(default_factory=dict)  # undo
+    lang: str = "en"  # the parent's language: the reasons a job writes are in the run's language
 
 
 @dataclass
@@ -339,9 +340,11 @@ def run_job(job: Job) -> JobResult:
     have to survive pickling, and could carry device text unmasked)."""
     from distributed import get_worker
 
+    from .i18n import set_language
     from .identity import seed_pins
     from .state import keep_pins_in_memory
 
+    set_language(job.lang)  # for the process: two runs in two languages at once on one worker share one
     worker = get_worker()
     name = str(worker.name)
     _no_profiler(worker)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -597,7 +598,10 @@ def test_ctrl_c_stops_a_local_cluster_push_the_orderly_way(tmp_path, monkeypatch
 
 
 @pytest.mark.lab
-def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_path, monkeypatch):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_path, monkeypatch, lang):
+    """The worker's reason comes back in the run's language (the job carries it)."""
+    from ssid_rollout.i18n import set_language
     from ssid_rollout.rollout import Rollout
     from ssid_rollout.secrets import radius_key_variable
     from tests.fault_matrix_plugin import run_options
@@ -605,7 +609,9 @@ def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_
     monkeypatch.setenv("SSID_ROLLOUT_STATE_DIR", str(tmp_path / "state"))
     for key, value in fleet_env().items():
         monkeypatch.setenv(key, value)
-    with lab(tmp_path, per_dcn=False) as (served, inventory):
+    set_language(lang)
+    with lab(tmp_path, per_dcn=False) as (served, inventory), contextlib.ExitStack() as stack:
+        stack.callback(set_language, None)
         rollout = Rollout(inventory, PLAYBOOK, run_options(tmp_path, processes=2, approve_sites=(SPECIAL,)))
         assert rollout.secrets.radius_keys  # this process has read them; its local workers start without one
         monkeypatch.delenv(radius_key_variable("gz-bras-01"))
@@ -613,7 +619,9 @@ def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_
         assert report.exit_code == 1, report.to_dict()
         for site in SITES["a"]:
             assert report.sites[site].status == "failed"
-            assert "InputError: SSID_ROLLOUT_RADIUS_KEY_GZ_BRAS_01" in (report.sites[site].reason or "")
+            reason = report.sites[site].reason or ""
+            assert "InputError: SSID_ROLLOUT_RADIUS_KEY_GZ_BRAS_01" in reason
+            assert bool(re.search("[\u4e00-\u9fff]", reason)) == (lang == "zh"), reason
         assert report.sites[SPECIAL].status == "done"
         assert {report.hosts[n].status for n, dcn in DCN.items() if dcn == "a"} == {"unchanged"}
         assert not [
