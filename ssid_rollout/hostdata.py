@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from .i18n import _
 from .model import Role
 from .spec import (
     AP_RANGE,
@@ -46,7 +47,7 @@ LABEL_MAX = 120
 def identifier(value: str) -> str:
     """Host, group and site names end up in file names and environment variable names."""
     if not _IDENTIFIER.fullmatch(value):
-        raise ValueError("must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit")
+        raise ValueError(_("must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit"))
     return value
 
 
@@ -58,7 +59,7 @@ def hostname_text(value: str) -> str:
         pass
     labels = value.split(".")
     if len(value) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
-        raise ValueError("must be an IP address or a DNS name")
+        raise ValueError(_("must be an IP address or a DNS name"))
     return value
 
 
@@ -70,7 +71,7 @@ def interface_text(value: str) -> str:
 def subinterface_text(value: str) -> str:
     match = _SUBINTERFACE.fullmatch(value)
     if not match or not 1 <= int(match.group(2)) <= 4096:
-        raise ValueError("must be a sub-interface like Eth-Trunk5.807 (number 1-4096)")
+        raise ValueError(_("must be a sub-interface like Eth-Trunk5.807 (number 1-4096)"))
     return cli_text(value, max_bytes=64)
 
 
@@ -87,28 +88,28 @@ def sysname_text(value: str) -> str:
 def window_text(value: str) -> str:
     match = _WINDOW.fullmatch(value)
     if not match:
-        raise ValueError("must be HH:MM-HH:MM (24 h), e.g. 01:00-05:00")
+        raise ValueError(_("must be HH:MM-HH:MM (24 h), e.g. 01:00-05:00"))
     if match.group(1, 2) == match.group(3, 4):
-        raise ValueError("must not start and end at the same time")
+        raise ValueError(_("must not start and end at the same time"))
     return value
 
 
 def timezone_text(value: str) -> str:
     """An IANA zone name; checked against the zone database when the machine has one."""
     if not _TIMEZONE.fullmatch(value):
-        raise ValueError("must be an IANA time zone like Asia/Shanghai")
+        raise ValueError(_("must be an IANA time zone like Asia/Shanghai"))
     try:
         zoneinfo.ZoneInfo(value)
     except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
         if zoneinfo.available_timezones():
-            raise ValueError("must be an IANA time zone like Asia/Shanghai") from None
+            raise ValueError(_("must be an IANA time zone like Asia/Shanghai")) from None
     return value
 
 
 def site_id(value: str) -> str:
     """A site's ID names no file and no variable: letters and digits of any script, `_ . -`."""
     if not _SITE_ID.fullmatch(value):
-        raise ValueError("must be 1-64 letters or digits (any script) or _ . -, a letter or digit first")
+        raise ValueError(_("must be 1-64 letters or digits (any script) or _ . -, a letter or digit first"))
     return value
 
 
@@ -116,19 +117,19 @@ def label_text(value: str) -> str:
     """A name people read (department, vendor, contact, venue, site display name): any language,
     one line, no control characters; never sent to a device."""
     if not value or value != value.strip():
-        raise ValueError("must not be empty or start or end with a space")
+        raise ValueError(_("must not be empty or start or end with a space"))
     if len(value) > LABEL_MAX:
-        raise ValueError(f"must be at most {LABEL_MAX} characters")
+        raise ValueError(_("must be at most {n} characters").format(n=LABEL_MAX))
     bad = next((c for c in value if unicodedata.category(c)[0] == "C"), None)
     if bad is not None:
-        raise ValueError(f"must not contain a control character (U+{ord(bad):04X})")
+        raise ValueError(_("must not contain a control character ({code})").format(code=f"U+{ord(bad):04X}"))
     return value
 
 
 def dcn_name(value: str) -> str:
     """A management network's name: it names a Dask worker resource (`dcn-<name>`) and a progress row."""
     if not _DCN.fullmatch(value):
-        raise ValueError("must be 1-32 characters of A-Z a-z 0-9 _ -")
+        raise ValueError(_("must be 1-32 characters of A-Z a-z 0-9 _ -"))
     return value
 
 
