@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from .cluster_tasks import Job, JobResult, events_queue, queue, replies_queue, run_job, sendable, topic
 from .errors import GuardError
+from .i18n import _
 from .model import Device, Section
 from .options import Options
 from .progress import Progress
@@ -91,7 +92,8 @@ def session(rollout: Parent, processes: int = 1) -> Iterator[tuple[Any, Workers]
                 client = _client(rollout.cluster, timeout=CONNECT_SECONDS)
             except Exception as exc:  # OSError, TimeoutError, TLS errors: all mean "not from here"
                 why = " ".join(str(exc).split())[:160] or type(exc).__name__
-                raise GuardError(f"cluster {rollout.cluster} cannot be reached: {why}") from None
+                reached = _("cluster {address} cannot be reached: {why}")
+                raise GuardError(reached.format(address=rollout.cluster, why=why)) from None
         else:
             local = _local_cluster(processes)
             stack.callback(local.close)
@@ -265,7 +267,7 @@ class Dispatch:
             answers[attempt]["reply"] = self._claim(running, attempt, worker)
             if self._interrupted and self.rollout.interrupted_by:  # a job that starts after Ctrl-C
                 answers[attempt]["interrupt"] = self.rollout.interrupted_by
-        for name, attempt, _ in items:
+        for name, attempt, _batch in items:
             attempts = self._running[name].attempts
             if attempts and attempts[-1][0] != attempt:
                 answers[attempt]["stop"] = "another worker has taken this job over"

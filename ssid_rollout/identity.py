@@ -20,6 +20,7 @@ import paramiko
 from paramiko.hostkeys import HostKeyEntry
 
 from .errors import IdentityError
+from .i18n import _
 from .state import MemoryPins, pins
 
 if TYPE_CHECKING:
@@ -62,9 +63,12 @@ class TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
         if pinned != key:
             raise IdentityError(
                 self.host,
-                f"SSH host key of {hostname} changed: pinned {fingerprint(pinned)}, the device offers "
-                f"{fingerprint(key)}; if the device was replaced, run again with "
-                f"--accept-new-host-key {self.host}",
+                _(
+                    "SSH host key of {address} changed: pinned {pinned}, the device offers {offered}; "
+                    "if the device was replaced, run again with --accept-new-host-key {host}"
+                ).format(
+                    address=hostname, pinned=fingerprint(pinned), offered=fingerprint(key), host=self.host
+                ),
             )
 
 
@@ -89,18 +93,36 @@ def check_identity(
 ) -> None:
     """Refuse a device that is not the inventory's: sysname and model as given, and as pinned."""
     if expected_sysname is not None and sysname.lower() != expected_sysname.lower():
-        raise IdentityError(host, f"sysname: the inventory says {expected_sysname}, the device is {sysname}")
+        raise IdentityError(
+            host,
+            _("sysname: the inventory says {expected}, the device is {found}").format(
+                expected=expected_sysname, found=sysname
+            ),
+        )
     if not model_matches(expected_model, model):
-        raise IdentityError(host, f"model: the inventory says {expected_model}, the device shows {model}")
+        raise IdentityError(
+            host,
+            _("model: the inventory says {expected}, the device shows {found}").format(
+                expected=expected_model, found=model
+            ),
+        )
     seen = {"sysname": sysname, "model": model}
     line = json.dumps({"host": host, **seen}, ensure_ascii=False)
     pinned = pins(IDENTITIES, _identity).pin(host, seen, line, replace=accept)
     if pinned != seen:
         raise IdentityError(
             host,
-            f"identity changed since first contact: was sysname {pinned['sysname']}, model "
-            f"{pinned['model']}; now sysname {sysname}, model {model}; if that is expected, run again "
-            f"with --accept-new-host-key {host}",
+            _(
+                "identity changed since first contact: was sysname {was_sysname}, model {was_model}; now "
+                "sysname {sysname}, model {model}; if that is expected, run again with --accept-new-host-key "
+                "{host}"
+            ).format(
+                was_sysname=pinned["sysname"],
+                was_model=pinned["model"],
+                sysname=sysname,
+                model=model,
+                host=host,
+            ),
         )
 
 

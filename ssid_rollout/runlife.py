@@ -105,13 +105,19 @@ def lock_devices(
     free hosts."""
     refused = run.locks.acquire(hosts)
     for stale in run.locks.stale:
-        run.report.warnings.append(f"stale lock left by a run that ended: {stale}")
+        run.report.warnings.append(_("stale lock left by a run that ended: {lock}").format(lock=stale))
     for host, holder in refused.items():
-        run.report.hosts[host] = row(host, status=Status.LOCKED, reason=f"locked by change {holder}")
+        reason = _("locked by change {change}").format(change=holder)
+        run.report.hosts[host] = row(host, status=Status.LOCKED, reason=reason)
     for site in sites:
-        held = [f"{h} (change {refused[h]})" for h in sorted(refused) if site in devices[h].sites]
+        held = [
+            _("{host} (change {change})").format(host=h, change=refused[h])
+            for h in sorted(refused)
+            if site in devices[h].sites
+        ]
         if held:
-            run.report.sites[site] = SiteRow(Status.REFUSED, "locked by another run: " + ", ".join(held))
+            why = _("locked by another run: {hosts}").format(hosts=", ".join(held))
+            run.report.sites[site] = SiteRow(Status.REFUSED, why)
     run.folder.journal("locks", held=list(run.locks.held), refused=refused, stale=run.locks.stale)
     return [h for h in hosts if h in run.locks.held]
 
