@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .cluster_tasks import Job, JobResult, events_queue, queue, replies_queue, run_job, sendable, topic
+from .cluster_tasks import (
+    Job,
+    JobKind,
+    JobResult,
+    events_queue,
+    queue,
+    replies_queue,
+    run_job,
+    sendable,
+    topic,
+)
 from .errors import GuardError
 from .i18n import _
 from .model import Device, Section
@@ -186,7 +196,7 @@ class Dispatch:
         client.subscribe_topic(topic(self.token), self._progress)
 
     def submit(
-        self, kind: str, hosts: list[str], sites: list[str], dcn: str | None, threads: int, **fields: Any
+        self, kind: JobKind, hosts: list[str], sites: list[str], dcn: str | None, threads: int, **fields: Any
     ) -> None:
         """A job over `hosts` (and, for a push, `sites`), on a worker of `dcn` (any, for None)."""
         from .i18n import language
@@ -196,7 +206,18 @@ class Dispatch:
         part = self.rollout.part(hosts, sites, threads)
         pins = pinned_lines(self.rollout.devices[h] for h in hosts)
         timeout = self.rollout.options.timeout
-        job = Job(kind, self.token, name, part, dcn, pins, timeout, lang=language(), **fields)  # type: ignore[arg-type]
+        job = Job(
+            kind,
+            self.token,
+            name,
+            part,
+            dcn,
+            pins,
+            timeout,
+            lang=language(),
+            parent_masks=self.rollout.cluster is None,
+            **fields,
+        )
         future = self.client.submit(
             run_job,
             job,

@@ -102,11 +102,14 @@ class Part(Protocol):
     ) -> None: ...
 
 
+JobKind = Literal["push", "undo", "check"]
+
+
 @dataclass
 class Job:
     """One job of a run, as the parent submits it (`part`: a Part, pickled with the job)."""
 
-    kind: Literal["push", "undo", "check"]
+    kind: JobKind
     token: str
     name: str
     part: Any
@@ -118,6 +121,7 @@ class Job:
     sections: dict[str, list[Section]] = field(default_factory=dict)  # push: a resumed run's; undo: to undo
     backups: dict[str, str] = field(default_factory=dict)  # undo
     lang: str = "en"  # the parent's language: the reasons a job writes are in the run's language
+    parent_masks: bool = False  # a local cluster: the parent masks what it writes, with the same secrets
 
 
 @dataclass
@@ -257,15 +261,20 @@ class Channel:
 
 
 class RelayFolder(RunFolder):
-    """The parent's run folder as a job sees it: each event and file goes to the parent, masked; the
-    session logs stay in a local folder (`path`) until the job ends, then go back with its result."""
+    """The parent's run folder as a job sees it: each event and file goes to the parent, masked with
+    `send` (the worker's mask; as is where the parent masks with the same secrets); the session logs,
+    masked line by line, stay in a local folder (`path`) until the job ends, then go back with its
+    result."""
 
-    def __init__(self, channel: Channel, path: Path, mask: Callable[[str], str]) -> None:
+    def __init__(
+        self, channel: Channel, path: Path, mask: Callable[[str], str], send: Callable[[str], str]
+    ) -> None:
         super().__init__(path, mask)
-        self.channel = channel
+        self.channel, self.send = channel, send
 
     def _fields(self, fields: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = json.loads(self.mask(json.dumps(fields, ensure_ascii=False, default=str)))
+        """The event as the queue carries it (JSON's types), masked for sending."""
+        out: dict[str, Any] = json.loads(self.send(json.dumps(fields, ensure_ascii=False, default=str)))
         return out
 
     def journal(self, event: str, **fields: Any) -> None:
@@ -275,7 +284,7 @@ class RelayFolder(RunFolder):
         return self.channel.send("note", event, self._fields(fields))
 
     def write(self, name: str, text: str) -> Path:
-        self.channel.send("write", name, self.mask(text))
+        self.channel.send("write", name, self.send(text))
         return self.path / name
 
     def write_backup(self, host: str, text: str) -> Path:
@@ -391,7 +400,9 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
         return JobResult(worker, error=str(reply["stop"]))
     lost: str | None = reply.get("lost")
     part.secrets.resolve(radius_keys=job.kind == "push" and lost is None)
-    with _folder(channel, part.mask) as folder:
+    # a local cluster's parent masks all it writes with the same secrets: masking here too only costs
+    send = _as_is if job.parent_masks else part.mask
+    with _folder(channel, part.mask, send) as folder:
         report, plans = Report(job.kind, sites=dict(job.site_rows)), {}
         if job.kind == "check":
             report = part.check()
@@ -404,9 +415,9 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
         sessions = folder.sessions()
     return JobResult(
         worker,
-        report=report.masked(part.mask),
-        plans=masked(plans, part.mask),
-        sessions={host: part.mask(text) for host, text in sessions.items()},
+        report=report.masked(send),
+        plans=masked(plans, send),
+        sessions=sessions,  # masked line by line as they were written
         pins=new_pins(part.devices.values()),
         compensated=lost,
     )
@@ -423,11 +434,17 @@ def sendable(touched: dict[str, list[Section]]) -> dict[str, list[list[Any]]]:
 
 
 @contextlib.contextmanager
-def _folder(channel: Channel, mask: Callable[[str], str]) -> Iterator[RelayFolder]:
+def _folder(
+    channel: Channel, mask: Callable[[str], str], send: Callable[[str], str]
+) -> Iterator[RelayFolder]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="ssid-rollout-job-") as local:
-        yield RelayFolder(channel, Path(local), mask)
+        yield RelayFolder(channel, Path(local), mask, send)
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _mask_safely(part: Part, text: str) -> str:

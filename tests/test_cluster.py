@@ -627,3 +627,29 @@ def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_
         assert not [
             c for c in served.devices["gz-bras-01"].commands() if not c.startswith(("display", "screen"))
         ]
+
+
+@pytest.mark.lab
+def test_a_local_cluster_push_leaves_no_secret_in_the_run_folder_or_the_report(tmp_path, monkeypatch):
+    """On a local cluster the workers send their events as they are and the parent masks all it writes
+    (one masking pass, with the same secrets): no secret in any file, the report or the plans."""
+    from ssid_rollout.rollout import Rollout
+    from tests.fault_matrix_plugin import run_options
+
+    monkeypatch.setenv("SSID_ROLLOUT_STATE_DIR", str(tmp_path / "state"))
+    secrets = [v for k, v in fleet_env().items() if k != "SSID_ROLLOUT_USERNAME"]
+    for key, value in fleet_env().items():
+        monkeypatch.setenv(key, value)
+    with lab(tmp_path, per_dcn=False) as (served, inventory):
+        rollout = Rollout(inventory, PLAYBOOK, run_options(tmp_path, processes=2, approve_sites=(SPECIAL,)))
+        report = rollout.push()
+        assert report.exit_code == 0, report.to_dict()
+        (run,) = (tmp_path / "runs").iterdir()
+        assert "radius-server shared-key ******" in (run / "plan.json").read_text()  # a key was sent
+        leaked = [
+            p
+            for p in run.rglob("*")
+            if p.is_file() and any(s in p.read_text(errors="replace") for s in secrets)
+        ]
+        assert leaked == []
+        assert not any(s in json.dumps(report.to_dict()) for s in secrets)
