@@ -302,11 +302,10 @@ app.add_typer(tools)
 
 def main() -> None:
     import logging
-    import resource
+
+    from .limits import more_open_files
 
     # Nornir and Netmiko log task tracebacks; without a handler Python would print them on stderr.
     logging.getLogger().addHandler(logging.NullHandler())
-    # each session holds about four descriptors: a province-sized run needs more than 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    more_open_files()
     app()

@@ -351,13 +351,14 @@ def run_job(job: Job) -> JobResult:
 
     from .i18n import set_language
     from .identity import seed_pins
+    from .limits import more_open_files
     from .state import keep_pins_in_memory
 
     set_language(job.lang)  # for the process: two runs in two languages at once on one worker share one
     worker = get_worker()
     name = str(worker.name)
     _no_profiler(worker)
-    _more_files()
+    more_open_files()
     keep_pins_in_memory()
     seed_pins(job.pins)
     part: Part = job.part
@@ -379,15 +380,6 @@ def _no_profiler(worker: Any) -> None:
         callback = worker.periodic_callbacks.get(name)
         if callback is not None:
             worker.loop.add_callback(callback.stop)
-
-
-def _more_files() -> None:
-    """Each session holds about four descriptors for the whole job (as `cli.main` says for itself): a
-    worker started from a shell with a soft limit of 1,024 could not hold 300 devices."""
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
 
 
 def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
