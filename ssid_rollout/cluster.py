@@ -243,7 +243,7 @@ def push_on_cluster(
 def _merge_push(rollout: Parent, run: Run, running: Running, plans: dict[str, HostPlan]) -> None:
     report, result = run.report, running.result
     if result is None or result.report is None:
-        _left(rollout, run, running, running.error or "the job ended without a report")
+        _left(rollout, run, running, running.error or _("the job ended without a report"))
         return
     _keep(run.folder, running, result)
     rows = {n: replace(row, worker=result.worker) for n, row in result.report.hosts.items()}
@@ -252,7 +252,9 @@ def _merge_push(rollout: Parent, run: Run, running: Running, plans: dict[str, Ho
         plans.update(result.plans)
         report.warnings += result.report.warnings
     else:
-        why = f"worker {result.compensated} was lost mid-push; worker {result.worker} compensated its sites"
+        why = _("worker {lost} was lost mid-push; worker {worker} compensated its sites").format(
+            lost=result.compensated, worker=result.worker
+        )
         for host in running.job.free:
             rows.setdefault(host, rollout.row(host, status=Status.UNCHANGED, reason=why))
         for site in running.job.part.sites:
@@ -276,13 +278,13 @@ def _left(rollout: Parent, run: Run, running: Running, why: str) -> None:
         sections = touched.get(host, [])
         if sections:
             remaining = tuple(x for s in sections for x in (*s.path, *s.lines))
-            reason = (
-                f"{why}; what this run applied is in its journal: `rollback --run {run.folder.path}` "
-                f"restores it (undo script: undo/{host}.txt)"
-            )
+            reason = _(
+                "{why}; what this run applied is in its journal: `rollback --run {run}` restores it "
+                "(undo script: undo/{host}.txt)"
+            ).format(why=why, run=run.folder.path, host=host)
             row = rollout.row(host, status=Status.MANUAL_ACTION_NEEDED, reason=reason, remaining=remaining)
         else:
-            row = rollout.row(host, status=Status.UNCHANGED, reason=f"not changed: {why}")
+            row = rollout.row(host, status=Status.UNCHANGED, reason=_("not changed: {why}").format(why=why))
         report.hosts.setdefault(host, row)
     started = Status.FAILED if running.attempts else Status.NOT_STARTED
     for site in running.job.part.sites:
@@ -316,7 +318,7 @@ def undo_on_cluster(
             for running in jobs.wait():
                 result = running.result
                 if result is None or result.report is None:
-                    _left(rollout, run, running, running.error or "the job ended without a report")
+                    _left(rollout, run, running, running.error or _("the job ended without a report"))
                     continue
                 _keep(run.folder, running, result)
                 run.report.hosts.update(
@@ -339,7 +341,7 @@ def check_on_cluster(rollout: Parent) -> Report:
         for running in jobs.wait():
             result = running.result
             if result is None or result.report is None:
-                why = f"not checked: {running.error}"
+                why = _("not checked: {why}").format(why=running.error)
                 report.hosts.update(
                     {h: rollout.row(h, status=Status.UNREACHABLE, reason=why) for h in running.hosts}
                 )

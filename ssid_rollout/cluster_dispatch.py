@@ -245,7 +245,8 @@ class Dispatch:
                 self._pass_interrupt()
             except (OSError, RuntimeError) as exc:  # the scheduler is gone: the journal has what they did
                 for running in self._waiting:
-                    self._give_up(running, f"the cluster's scheduler was lost ({type(exc).__name__})")
+                    lost = _("the cluster's scheduler was lost ({why})").format(why=type(exc).__name__)
+                    self._give_up(running, lost)
         ended, self._waiting = self._waiting, []
         return ended
 
@@ -341,14 +342,15 @@ class Dispatch:
         elif running.error is None:
             exc = future.exception() if future.status == "error" else None
             text = f"{type(exc).__name__}: {exc}" if exc is not None else future.status
-            running.error = self.rollout.mask(f"worker failed: {text}".splitlines()[0])
+            running.error = self.rollout.mask(_("worker failed: {why}").format(why=text).splitlines()[0])
 
     def _watch(self, workers: Workers) -> None:
         """A job no worker can run any more (the last worker of its DCN is gone) is given up."""
         for running in self._waiting:
             dcn = running.job.dcn
             if not running.done and not workers.able(dcn):
-                self._give_up(running, f"no worker of DCN {dcn} is left" if dcn else "no worker is left")
+                none = _("no worker of DCN {dcn} is left").format(dcn=dcn) if dcn else _("no worker is left")
+                self._give_up(running, none)
 
     def _give_up(self, running: Running, why: str) -> None:
         if running.done:
