@@ -17,10 +17,11 @@ import asyncio
 import contextlib
 import io
 import json
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -211,8 +212,11 @@ class Channel:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        for thread in self._threads:
-            thread.join(READ_SECONDS + self._ack_seconds)
+        flusher, reader = self._threads
+        flusher.join(READ_SECONDS + self._ack_seconds)
+        with contextlib.suppress(Exception):  # an empty reply wakes the reader now, not at its next timeout
+            self._replies.put({})
+        reader.join(READ_SECONDS + self._ack_seconds)
         with contextlib.suppress(Exception):
             self._replies.close()
 
@@ -394,7 +398,8 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
     part.secrets.resolve(radius_keys=job.kind == "push" and lost is None)
     # a local cluster's parent masks all it writes with the same secrets: masking here too only costs
     send = _as_is if job.parent_masks else part.mask
-    with _folder(channel, part.mask, send) as folder:
+    with tempfile.TemporaryDirectory(prefix="ssid-rollout-job-") as local:
+        folder = RelayFolder(channel, Path(local), part.mask, send)
         report, plans = Report(job.kind, sites=dict(job.site_rows)), {}
         if job.kind == "check":
             report = part.check()
@@ -407,8 +412,8 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
         sessions = folder.sessions()
     return JobResult(
         worker,
-        report=report.masked(send),
-        plans=masked(plans, send),
+        report=report if send is _as_is else report.masked(send),
+        plans=plans if send is _as_is else masked(plans, send),
         sessions=sessions,  # masked line by line as they were written
         pins=new_pins(part.devices.values()),
         compensated=lost,
@@ -423,16 +428,6 @@ def sections(sent: dict[str, list[list[Any]]]) -> dict[str, list[Section]]:
 def sendable(touched: dict[str, list[Section]]) -> dict[str, list[list[Any]]]:
     """Sections as a queue can carry them (msgpack: lists and strings)."""
     return {host: [[list(s.path), list(s.lines), s.owner] for s in secs] for host, secs in touched.items()}
-
-
-@contextlib.contextmanager
-def _folder(
-    channel: Channel, mask: Callable[[str], str], send: Callable[[str], str]
-) -> Iterator[RelayFolder]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="ssid-rollout-job-") as local:
-        yield RelayFolder(channel, Path(local), mask, send)
 
 
 def _as_is(text: str) -> str:
