@@ -342,7 +342,7 @@ class CommandSecrets:
         self.devices, self.shared_key, self.new_keys = devices, shared_key, frozenset(new_keys)
         self.keys_needed = False
         self.remote = False
-        self._masker: tuple[tuple[str, ...], Masker] | None = None
+        self._masker: tuple[bool, Masker] | None = None
 
     @cached_property
     def logins(self) -> dict[str, Credentials]:
@@ -378,10 +378,11 @@ class CommandSecrets:
 
     def mask(self, text: str) -> str:
         """Every secret this command knows of, and anything that looks like one, as ******."""
-        keys = tuple(self.radius_keys.values()) if self.keys_needed else ()
-        if self._masker is None or self._masker[0] != keys:
+        # the keys are resolved once (cached), so the masker changes only when they become needed
+        if self._masker is None or self._masker[0] != self.keys_needed:
+            keys = list(self.radius_keys.values()) if self.keys_needed else []
             here = not self.remote  # on a cluster the workers mask what they send
             logins = {c.password for c in self.logins.values()} if here else set()
             jumps = self.jump_passwords.values() if here else ()
-            self._masker = (keys, Masker([*sorted(logins), *jumps, *keys]))
+            self._masker = (self.keys_needed, Masker([*sorted(logins), *jumps, *keys]))
         return self._masker[1].mask(text)
