@@ -30,7 +30,6 @@ from .cluster_tasks import (
     queue,
     replies_queue,
     run_job,
-    sendable,
     topic,
 )
 from .errors import GuardError
@@ -215,7 +214,7 @@ class Dispatch:
             pins,
             timeout,
             lang=language(),
-            parent_masks=self.rollout.cluster is None,
+            run_folder=str(self.folder.path) if self.folder and self.rollout.cluster is None else None,
             **fields,
         )
         future = self.client.submit(
@@ -319,7 +318,8 @@ class Dispatch:
             return answer
         touched = {h: s for h, s in self.rollout.touched_by(self.folder.path).items() if h in running.hosts}
         backups = {h: self.folder.backup(h) or "" for h in touched}
-        return {**answer, "lost": lost, "touched": sendable(touched), "backups": backups}
+        sendable = {h: [s.sendable() for s in sections] for h, sections in touched.items()}
+        return {**answer, "lost": lost, "touched": sendable, "backups": backups}
 
     def _reply(self, attempt: str, answer: dict[str, Any]) -> None:
         if attempt not in self._replies:

@@ -30,7 +30,7 @@ from .errors import RolloutError
 from .model import Device, HostPlan, Section
 from .progress import Progress
 from .report import Report, masked
-from .runfolder import RunFolder
+from .runfolder import MaskedLog, RunFolder, make_dirs
 
 if TYPE_CHECKING:
     from .options import Options
@@ -122,7 +122,9 @@ class Job:
     sections: dict[str, list[Section]] = field(default_factory=dict)  # push: a resumed run's; undo: to undo
     backups: dict[str, str] = field(default_factory=dict)  # undo
     lang: str = "en"  # the parent's language: the reasons a job writes are in the run's language
-    parent_masks: bool = False  # a local cluster: the parent masks what it writes, with the same secrets
+    #: a local cluster: the parent's run folder, on this machine. The parent masks what it writes with the
+    #: same secrets, and the session logs go straight into the folder.
+    run_folder: str | None = None
 
 
 @dataclass
@@ -267,14 +269,13 @@ class Channel:
 class RelayFolder(RunFolder):
     """The parent's run folder as a job sees it: each event and file goes to the parent, masked with
     `send` (the worker's mask; as is where the parent masks with the same secrets); the session logs,
-    masked line by line, stay in a local folder (`path`) until the job ends, then go back with its
-    result."""
+    masked line by line, go into `logs`: the parent's run folder on a local cluster, else a local
+    folder (`path`) whose logs go back with the job's result."""
 
-    def __init__(
-        self, channel: Channel, path: Path, mask: Callable[[str], str], send: Callable[[str], str]
-    ) -> None:
+    def __init__(self, channel: Channel, path: Path, mask: Callable[[str], str], job: Job) -> None:
         super().__init__(path, mask)
-        self.channel, self.send = channel, send
+        self.channel, self.logs = channel, Path(job.run_folder or path)
+        self.send = _as_is if job.run_folder else mask
 
     def _fields(self, fields: dict[str, Any]) -> dict[str, Any]:
         """The event as the queue carries it (JSON's types), masked for sending."""
@@ -295,6 +296,10 @@ class RelayFolder(RunFolder):
         """Unmasked, as a local backup is: rollback types it back."""
         self.channel.send("backup", host, text)
         return self.path / "backups" / f"{host}.cfg"
+
+    def session_log(self, host: str) -> MaskedLog:
+        make_dirs(self.logs / "sessions")
+        return MaskedLog(self.logs / "sessions" / f"{host}.log", self.mask)
 
     def sessions(self) -> dict[str, str]:
         folder = self.path / "sessions"
@@ -396,15 +401,14 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
         return JobResult(worker, error=str(reply["stop"]))
     lost: str | None = reply.get("lost")
     part.secrets.resolve(radius_keys=job.kind == "push" and lost is None)
-    # a local cluster's parent masks all it writes with the same secrets: masking here too only costs
-    send = _as_is if job.parent_masks else part.mask
     with tempfile.TemporaryDirectory(prefix="ssid-rollout-job-") as local:
-        folder = RelayFolder(channel, Path(local), part.mask, send)
+        folder = RelayFolder(channel, Path(local), part.mask, job)
         report, plans = Report(job.kind, sites=dict(job.site_rows)), {}
         if job.kind == "check":
             report = part.check()
         elif lost is not None:
-            part.undo_group(folder, report, sections(reply["touched"]), reply["backups"], "compensate")
+            touched = {h: [Section.sent(x) for x in sent] for h, sent in reply["touched"].items()}
+            part.undo_group(folder, report, touched, reply["backups"], "compensate")
         elif job.kind == "push":
             plans = part.push_group(folder, report, job.free, part.sites, job.sections)
         else:
@@ -412,22 +416,12 @@ def _run(job: Job, part: Part, channel: Channel, worker: str) -> JobResult:
         sessions = folder.sessions()
     return JobResult(
         worker,
-        report=report if send is _as_is else report.masked(send),
-        plans=plans if send is _as_is else masked(plans, send),
+        report=report if job.run_folder else report.masked(part.mask),
+        plans=plans if job.run_folder else masked(plans, part.mask),
         sessions=sessions,  # masked line by line as they were written
         pins=new_pins(part.devices.values()),
         compensated=lost,
     )
-
-
-def sections(sent: dict[str, list[list[Any]]]) -> dict[str, list[Section]]:
-    """Sections as a queue carries them ([path, lines, owner] lists), and back."""
-    return {h: [Section(tuple(p), tuple(lines), owner) for p, lines, owner in s] for h, s in sent.items()}
-
-
-def sendable(touched: dict[str, list[Section]]) -> dict[str, list[list[Any]]]:
-    """Sections as a queue can carry them (msgpack: lists and strings)."""
-    return {host: [[list(s.path), list(s.lines), s.owner] for s in secs] for host, secs in touched.items()}
 
 
 def _as_is(text: str) -> str:

@@ -7,7 +7,7 @@ dataclasses are what one step hands to the next, so no dict of dicts travels.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["switch", "bras", "ac"]
 #: Stage order inside a site: users never see an SSID without a working path behind it.
@@ -81,6 +81,15 @@ class Section:
     path: tuple[str, ...]
     lines: tuple[str, ...]
     owner: str = SHARED
+
+    def sendable(self) -> list[Any]:
+        """As a queue between processes carries it (msgpack: lists and strings); `sent` reads it back."""
+        return [list(self.path), list(self.lines), self.owner]
+
+    @classmethod
+    def sent(cls, value: list[Any]) -> Section:
+        path, lines, owner = value
+        return cls(tuple(path), tuple(lines), owner)
 
 
 @dataclass(frozen=True)

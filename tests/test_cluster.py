@@ -632,7 +632,8 @@ def test_a_local_worker_without_a_secret_changes_nothing_and_its_sites_fail(tmp_
 @pytest.mark.lab
 def test_a_local_cluster_push_leaves_no_secret_in_the_run_folder_or_the_report(tmp_path, monkeypatch):
     """On a local cluster the workers send their events as they are and the parent masks all it writes
-    (one masking pass, with the same secrets): no secret in any file, the report or the plans."""
+    (one masking pass, with the same secrets), and the workers write the session logs into the run
+    folder themselves: no secret in any file, the report or the plans."""
     from ssid_rollout.rollout import Rollout
     from tests.fault_matrix_plugin import run_options
 
@@ -646,6 +647,9 @@ def test_a_local_cluster_push_leaves_no_secret_in_the_run_folder_or_the_report(t
         assert report.exit_code == 0, report.to_dict()
         (run,) = (tmp_path / "runs").iterdir()
         assert "radius-server shared-key ******" in (run / "plan.json").read_text()  # a key was sent
+        # the workers wrote their session logs straight into the run folder, masked line by line
+        logs = {p.stem: p.read_text() for p in (run / "sessions").iterdir()}
+        assert set(logs) == set(report.hosts) and all("display" in text for text in logs.values())
         leaked = [
             p
             for p in run.rglob("*")
