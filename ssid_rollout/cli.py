@@ -283,8 +283,8 @@ def rollback(kw: dict[str, Any]) -> Any:
     yes = kw.pop("yes")
     del kw["run"]
     rollout = _rollout({**kw, "partial_site": True})
+    touched = rollout.touched_by(run)  # a wrong --run is bad input (exit 2), whatever the hour
     rollout.preflight()
-    touched = rollout.touched_by(run)
     if not touched:
         what = _("Run {run} left nothing on the selected hosts: nothing to roll back.").format(run=run)
     else:
